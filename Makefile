@@ -1,0 +1,76 @@
+# Makefile for ucspitls. Plain make; ./configure writes config.mak.
+
+-include config.mak
+include package/targets.mak
+
+prefix ?= /usr/local
+bindir ?= $(prefix)/bin
+mandir ?= $(prefix)/share/man
+CC ?= cc
+LDLIBS ?= -lbearssl -lskarnet
+
+WARNINGS := -Wall -Wextra -Werror=implicit-function-declaration
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARNINGS) $(CFLAGS) $(EXTRA_CFLAGS)
+ALL_CPPFLAGS := $(CPPFLAGS_CONF) $(CPPFLAGS)
+ALL_LDFLAGS := $(LDFLAGS_CONF) $(LDFLAGS) $(EXTRA_LDFLAGS)
+
+# the shared part: the TLS layer, the copy loop, the plumbing
+COMMON := src/tls_run.o src/tls_engine.o src/tls_load.o src/tls_x509.o \
+  src/dn.o src/facts.o src/sni.o src/ctl.o src/log.o src/opts.o src/wrapper.o
+SERVER := src/ucspitlsd.o src/tls_server.o
+CLIENT := src/ucspitlsc.o src/tls_client.o
+
+all: src/ucspitlsd src/ucspitlsc
+
+config.mak: configure
+	./configure
+
+src/ucspitlsd: $(SERVER) $(COMMON)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(SERVER) $(COMMON) $(LDLIBS)
+
+src/ucspitlsc: $(CLIENT) $(COMMON)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(CLIENT) $(COMMON) $(LDLIBS)
+
+src/%.o: src/%.c config.mak
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+# explicit header dependencies
+$(COMMON) $(SERVER) $(CLIENT): src/ucspitls.h
+src/tls_run.o src/tls_engine.o src/tls_load.o src/tls_x509.o src/dn.o src/tls_server.o src/tls_client.o: src/tls-internal.h
+
+install: all
+	mkdir -p $(DESTDIR)$(bindir) $(DESTDIR)$(mandir)/man1
+	for p in $(BIN_TARGETS) ; do install -m 755 src/$$p $(DESTDIR)$(bindir)/$$p || exit 1 ; done
+	for m in $(MAN_TARGETS) ; do install -m 644 $$m $(DESTDIR)$(mandir)/man1/ || exit 1 ; done
+
+deps-build:
+	@sh package/install-deps build
+
+deps-test:
+	@sh package/install-deps test
+
+# make check: installs what the tests need, builds, runs the suite.
+check: deps-test
+	$(MAKE) all
+	tests/run $(TESTS)
+
+# the same suite against an AddressSanitizer/UBSan build
+check-asan: deps-test
+	$(MAKE) clean
+	$(MAKE) all EXTRA_CFLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer' EXTRA_LDFLAGS='-fsanitize=address,undefined'
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 tests/run $(TESTS)
+	$(MAKE) clean
+
+demo:
+	@sh package/install-deps demo
+	$(MAKE) all
+	src/demo/run-demo
+
+clean:
+	rm -f src/*.o src/ucspitlsd src/ucspitlsc
+
+distclean: clean
+	rm -f config.mak
+
+.PHONY: all install check check-asan demo clean distclean deps-build deps-test

@@ -1,0 +1,77 @@
+/* ISC license. */
+
+/* facts.c: the session facts as a block of NAME=VALUE strings, each
+   ended by a NUL, the block ended by one more NUL (spec section 4). A
+   value that a peer chose is escaped (\xNN for control bytes), so that
+   a peer can never end a string early or start a variable of its own. */
+
+#include <string.h>
+
+#include "ucspitls.h"
+
+static char const *const names[] =
+{
+  "SSL_PROTOCOL", "SSL_CIPHER", "SSL_TLS_SNI_SERVERNAME", "SSL_PEER_CERT_HASH", "SSL_PEER_CERT_SUBJECT", 0
+} ;
+
+int facts_is_var (char const *s)
+{
+  for (char const *const *p = names ; *p ; p++)
+  {
+    size_t n = strlen(*p) ;
+    if (!strncmp(s, *p, n) && (!s[n] || s[n] == '=')) return 1 ;
+  }
+  return 0 ;
+}
+
+ /* escapes src into dst (at most max bytes, NUL included, whole escapes
+    only); returns the length written, without the NUL */
+size_t facts_escape (char *dst, size_t max, char const *src)
+{
+  static char const hex[] = "0123456789abcdef" ;
+  size_t n = 0 ;
+  if (!max) return 0 ;
+  for (; *src ; src++)
+  {
+    unsigned char c = *src ;
+    if (c < 0x20 || c == 0x7f)
+    {
+      if (n + 4 >= max) break ;
+      dst[n++] = '\\' ; dst[n++] = 'x' ;
+      dst[n++] = hex[c >> 4] ; dst[n++] = hex[c & 15] ;
+    }
+    else
+    {
+      if (n + 1 >= max) break ;
+      dst[n++] = c ;
+    }
+  }
+  dst[n] = 0 ;
+  return n ;
+}
+
+ /* NAME=VALUE\0 into s, within max bytes; a value that does not fit whole is left out */
+static size_t add (char *s, size_t max, char const *name, char const *value)
+{
+  size_t n = strlen(name), m ;
+  char tmp[FACTS_BLOCK_MAX] ;
+  if (!value || !*value) return 0 ;
+  m = facts_escape(tmp, sizeof(tmp), value) ;
+  if (strlen(value) && !m) return 0 ;
+  if (n + 1 + m + 1 > max) return 0 ;
+  memcpy(s, name, n) ;
+  s[n] = '=' ;
+  memcpy(s + n + 1, tmp, m) ;
+  s[n + 1 + m] = 0 ;
+  return n + m + 2 ;
+}
+
+size_t facts_block (facts const *f, char *s)
+{
+  char const *values[5] = { f->protocol, f->cipher, f->sni, f->hash, f->subject } ;
+  size_t len = 0 ;
+  for (unsigned int i = 0 ; i < 5 ; i++)
+    len += add(s + len, FACTS_BLOCK_MAX - 1 - len, names[i], values[i]) ;
+  s[len++] = 0 ;
+  return len ;
+}

@@ -1,0 +1,33 @@
+/* ISC license. */
+
+/* opts.c: the options that both programs share (spec section 5). */
+
+#include <skalibs/types.h>
+
+#include "ucspitls.h"
+
+static int ms (char const *s, unsigned int *u)
+{
+  size_t n = uint_scan(s, u) ;
+  return n && !s[n] ;
+}
+
+ /* 1: taken; 0: not a shared option; -1: bad argument */
+int tlsopts_common (tlsopts *o, int opt, char const *arg)
+{
+  unsigned int u ;
+  switch (opt)
+  {
+    case 'i' : o->immediate = 1 ; return 1 ;
+    case 'K' : if (!ms(arg, &u)) return -1 ; o->kto = u ; return 1 ;
+    case 'I' : if (!ms(arg, &u)) return -1 ; o->ito = u ; return 1 ;
+    case 'S' : o->closenotify = 1 ; return 1 ;
+    case 's' : o->closenotify = 0 ; return 1 ;
+    case 'J' : o->strict_eof = 1 ; return 1 ;
+    case 'j' : o->strict_eof = 0 ; return 1 ;
+    case 'Z' : o->keepenv = 1 ; return 1 ;
+    case 'z' : o->keepenv = 0 ; return 1 ;
+    case 'v' : if (!ms(arg, &u) || u > 2) return -1 ; o->verbosity = u ; return 1 ;
+    default : return 0 ;
+  }
+}

@@ -1,0 +1,55 @@
+/* ISC license. */
+
+/* tls_client.c: the client side's BearSSL setup. The anchors are
+   required; the server's name is checked against -k unless -N said that
+   any name will do; -y adds a client certificate. */
+
+#include <unistd.h>
+
+#include <skalibs/env.h>
+#include <skalibs/strerr.h>
+
+#include "tls-internal.h"
+
+static tlsanchors anchors = { .ta = 0, .n = 0 } ;
+static tlscred cred ;
+static br_ssl_client_context cc ;
+static tlsx509 xc ;
+
+void tls_client_load (tlsopts const *o, char const *const *envp)
+{
+  char const *cafile = env_get2(envp, "CAFILE") ;
+  char const *cadir = env_get2(envp, "CADIR") ;
+  if (!cafile && !cadir) strerr_dief(UCSPITLS_EXIT_USAGE, "CAFILE or CADIR must be set: the server's certificate cannot be checked without anchors") ;
+  tls_load_anchors(&anchors, cafile, cadir) ;
+  if (o->clientcert)
+  {
+    char const *cert = env_get2(envp, "CERTFILE") ;
+    char const *key = env_get2(envp, "KEYFILE") ;
+    if (!cert) strerr_dief(UCSPITLS_EXIT_CONF, "CERTFILE not set, and -y asks for a client certificate") ;
+    if (!key) strerr_dief(UCSPITLS_EXIT_CONF, "KEYFILE not set, and -y asks for a client certificate") ;
+    tls_load_cred(&cred, 0, cert, key) ;
+  }
+}
+
+void tls_client_run (tlsopts const *o, tlsfds const *fds, tlsready_func *ready, void *ctx)
+{
+  br_ssl_client_zero(&cc) ;
+  tls_engine_setup(&cc.eng, 0) ;
+  tlsx509_init(&xc, &anchors) ;
+  br_ssl_engine_set_x509(&cc.eng, &xc.vtable) ;
+  if (o->clientcert)
+  {
+    if (cred.keytype == BR_KEYTYPE_RSA)
+      br_ssl_client_set_single_rsa(&cc, cred.chain, cred.chainlen, br_skey_decoder_get_rsa(&cred.key), br_rsa_pkcs1_sign_get_default()) ;
+    else
+      br_ssl_client_set_single_ec(&cc, cred.chain, cred.chainlen, br_skey_decoder_get_ec(&cred.key),
+        BR_KEYTYPE_SIGN, 0, br_ec_get_default(), br_ecdsa_sign_asn1_get_default()) ;
+  }
+  if (!br_ssl_client_reset(&cc, o->servername, 0))
+  {
+    strerr_warnwu("initialize the TLS engine: ", tls_error_name(br_ssl_engine_last_error(&cc.eng))) ;
+    _exit(UCSPITLS_EXIT_SETUP) ;
+  }
+  tls_run(&cc.eng, &xc, o, fds, ready, ctx) ;
+}

@@ -1,0 +1,382 @@
+/* ISC license. */
+
+/* tls_run.c: the copy loop, shared by both programs and both modes.
+   One process, one iopause loop, non-blocking fds, the BearSSL engine
+   driven through its state bits; the engine's own buffers are the only
+   buffers, and nothing is allocated here.
+
+   TLS 1.2's close_notify closes both directions, and BearSSL acts on it
+   at once: it answers with its own close_notify and stops accepting
+   application data. To honour a half-close in either order we watch the
+   record headers as they come in (they are in clear in TLS 1.2): when the
+   peer's alert record arrives after the handshake, we stop reading there,
+   deliver everything before it, give prog EOF, and feed the alert to the
+   engine only once prog has finished writing. */
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
+#include <skalibs/allreadwrite.h>
+#include <skalibs/error.h>
+#include <skalibs/djbunix.h>
+#include <skalibs/iopause.h>
+#include <skalibs/strerr.h>
+#include <skalibs/tai.h>
+#include <skalibs/types.h>
+
+#include "tls-internal.h"
+
+#define REC_ALERT 21
+#define REC_HANDSHAKE 22
+#define REC_CCS 20
+
+typedef struct loop_s loop, *loop_ref ;
+struct loop_s
+{
+  br_ssl_engine_context *eng ;
+  tlsopts const *o ;
+  tlsx509 const *x ;
+  tlsfds fd ;            /* -1 once a side is closed */
+  tain lastio ;
+  uint64_t in ;          /* plaintext bytes delivered to prog */
+  uint64_t out ;         /* plaintext bytes taken from prog */
+  facts f ;
+  unsigned int hsdone : 1 ;
+  unsigned int appeof : 1 ;    /* prog closed its output */
+  unsigned int netwdone : 1 ;  /* our writing to the network is over */
+  unsigned int notified : 1 ;  /* our close_notify is out (-S) */
+  unsigned int peereof : 1 ;   /* the peer ended with EOF */
+  unsigned int held : 1 ;      /* the peer's alert record is held back */
+  unsigned int appwdead : 1 ;  /* prog will not read any more */
+  unsigned char hdr[5] ;       /* incoming record framing */
+  unsigned int hdrlen ;
+  unsigned int bodyleft ;
+} ;
+
+static void finish (loop const *l, int e, char const *end) __attribute__((noreturn)) ;
+static void finish (loop const *l, int e, char const *end)
+{
+  log_end(l->o, &l->f, l->in, l->out, end) ;
+  _exit(e) ;
+}
+
+static void die_tls (loop const *l, char const *what, char const *why, char const *name) __attribute__((noreturn)) ;
+static void die_tls (loop const *l, char const *what, char const *why, char const *name)
+{
+  if (name) strerr_warnw(what, why, " (", name, ")") ;
+  else strerr_warnw(what, why) ;
+  finish(l, UCSPITLS_EXIT_TLS, "error") ;
+}
+
+static void die_engine (loop const *l, int err) __attribute__((noreturn)) ;
+static void die_engine (loop const *l, int err)
+{
+  char const *what = l->hsdone ? "TLS connection failed: " : "TLS handshake failed: " ;
+  if (tls_fail_reason) die_tls(l, what, tls_fail_reason, tls_error_name(err)) ;
+  die_tls(l, what, tls_error_text(err), tls_error_name(err)) ;
+}
+
+static void die_sys (loop const *l, char const *what) __attribute__((noreturn)) ;
+static void die_sys (loop const *l, char const *what)
+{
+  if (errno == ECONNRESET || errno == ETIMEDOUT)
+  {
+    char const *s = strerror(errno) ;
+    die_tls(l, "network error: ", s, 0) ;
+  }
+  strerr_warnwusys(what) ;
+  finish(l, UCSPITLS_EXIT_SYS, "error") ;
+}
+
+ /* Framing: the engine asks for a header, then the body, never more,
+    so every chunk that we read stays within one of them. */
+
+static void frame (loop *l, unsigned char const *s, size_t n)
+{
+  while (n)
+  {
+    if (l->hdrlen < 5)
+    {
+      size_t k = 5 - l->hdrlen ;
+      if (k > n) k = n ;
+      memcpy(l->hdr + l->hdrlen, s, k) ;
+      l->hdrlen += k ; s += k ; n -= k ;
+      if (l->hdrlen == 5)
+      {
+        l->bodyleft = ((unsigned int)l->hdr[3] << 8) | l->hdr[4] ;
+        if (l->hsdone)
+        {
+          if (l->hdr[0] == REC_ALERT) l->held = 1 ;
+          else if (l->hdr[0] == REC_HANDSHAKE || l->hdr[0] == REC_CCS)
+            die_tls(l, "TLS connection failed: ", "the peer attempted a renegotiation, which is refused", 0) ;
+        }
+        if (!l->bodyleft) l->hdrlen = 0 ;
+      }
+    }
+    else
+    {
+      size_t k = n < l->bodyleft ? n : l->bodyleft ;
+      l->bodyleft -= k ; s += k ; n -= k ;
+      if (!l->bodyleft) l->hdrlen = 0 ;
+    }
+  }
+}
+
+ /* TLS 1.2 has no half-close; BearSSL's own br_ssl_engine_close() would
+    also discard everything the peer still sends. For -S we emit the
+    close_notify alert as a record of its own, through the engine's record
+    layer, and leave the receiving side as it is. */
+
+static void send_close_notify (br_ssl_engine_context *eng)
+{
+  size_t len ;
+  unsigned char *buf = br_ssl_engine_sendapp_buf(eng, &len) ;
+  unsigned char rt = eng->record_type_out ;
+  if (!buf || len < 2) return ;
+  buf[0] = 1 ; buf[1] = 0 ;  /* warning, close_notify */
+  eng->record_type_out = REC_ALERT ;
+  br_ssl_engine_sendapp_ack(eng, 2) ;
+  br_ssl_engine_flush(eng, 0) ;
+  eng->record_type_out = rt ;
+}
+
+static void close_appw (loop *l)
+{
+  if (l->fd.appw >= 0) { fd_close(l->fd.appw) ; l->fd.appw = -1 ; }
+}
+
+static void handshake_done (loop *l, tlsready_func *ready, void *ctx)
+{
+  br_ssl_session_parameters sp ;
+  char const *sni = br_ssl_engine_get_server_name(l->eng) ;
+  l->hsdone = 1 ;
+  br_ssl_engine_get_session_parameters(l->eng, &sp) ;
+  l->f.protocol = "TLSv1.2" ;
+  l->f.cipher = tls_suite_name(sp.cipher_suite) ;
+  if (sni)
+  {
+    size_t n = strlen(sni) ;
+    if (n >= sizeof(l->f.sni)) n = sizeof(l->f.sni) - 1 ;
+    memcpy(l->f.sni, sni, n) ; l->f.sni[n] = 0 ;
+  }
+  if (l->x) tlsx509_facts(l->x, &l->f) ;
+  tain_copynow(&l->lastio) ;
+  (*ready)(ctx, &l->f) ;
+}
+
+ /* What happens once prog has closed its output: flush, then either
+    answer a held close_notify, or send ours (-S), or half-close TCP. */
+
+static void app_ended (loop *l, unsigned int st)
+{
+  if (l->netwdone) return ;
+  br_ssl_engine_flush(l->eng, 0) ;
+  st = br_ssl_engine_current_state(l->eng) ;
+  if (st & BR_SSL_SENDREC) return ;
+  if (l->held) { l->held = 0 ; return ; }  /* the engine will answer it and close */
+  if (l->o->closenotify && !l->notified)
+  {
+    if (st & BR_SSL_SENDAPP) { send_close_notify(l->eng) ; l->notified = 1 ; }
+    return ;
+  }
+  if (shutdown(l->fd.netw, SHUT_WR) == -1)
+  {
+    if (errno == ENOTSOCK) { if (l->fd.netw != l->fd.netr) fd_close(l->fd.netw) ; }
+    else if (errno != ENOTCONN) die_sys(l, "shut down the network write side") ;
+  }
+  l->netwdone = 1 ;
+}
+
+static void do_netr (loop *l)
+{
+  size_t len ;
+  unsigned char *buf = br_ssl_engine_recvrec_buf(l->eng, &len) ;
+  ssize_t r ;
+  if (!buf) return ;
+  r = fd_read(l->fd.netr, (char *)buf, len) ;
+  if (r == -1)
+  {
+    if (error_isagain(errno)) return ;
+    die_sys(l, "read from the network") ;
+  }
+  if (!r)
+  {
+    if (!l->hsdone) die_tls(l, "TLS handshake failed: ", "the peer closed the connection", 0) ;
+    if (l->hdrlen) die_tls(l, "TLS connection failed: ", "the peer closed the connection in the middle of a record", 0) ;
+    if (l->o->strict_eof) die_tls(l, "TLS connection failed: ", "the peer closed the connection without close_notify", 0) ;
+    l->peereof = 1 ;
+    return ;
+  }
+  tain_copynow(&l->lastio) ;
+  frame(l, buf, r) ;
+  br_ssl_engine_recvrec_ack(l->eng, r) ;
+}
+
+static void do_netw (loop *l)
+{
+  size_t len ;
+  unsigned char *buf = br_ssl_engine_sendrec_buf(l->eng, &len) ;
+  ssize_t w ;
+  if (!buf) return ;
+  w = fd_write(l->fd.netw, (char const *)buf, len) ;
+  if (w == -1)
+  {
+    if (error_isagain(errno)) return ;
+    if (errno != EPIPE) die_sys(l, "write to the network") ;
+    l->netwdone = 1 ;  /* the peer reads no more: that direction is over */
+    return ;
+  }
+  tain_copynow(&l->lastio) ;
+  br_ssl_engine_sendrec_ack(l->eng, w) ;
+}
+
+static void do_appr (loop *l)
+{
+  size_t len ;
+  unsigned char *buf = br_ssl_engine_sendapp_buf(l->eng, &len) ;
+  ssize_t r ;
+  if (!buf) return ;
+  r = fd_read(l->fd.appr, (char *)buf, len) ;
+  if (r == -1)
+  {
+    if (error_isagain(errno)) { br_ssl_engine_flush(l->eng, 0) ; return ; }
+    die_sys(l, "read from prog") ;
+  }
+  if (!r)
+  {
+    fd_close(l->fd.appr) ; l->fd.appr = -1 ;
+    l->appeof = 1 ;
+    return ;
+  }
+  tain_copynow(&l->lastio) ;
+  l->out += r ;
+  br_ssl_engine_sendapp_ack(l->eng, r) ;
+  if ((size_t)r < len) br_ssl_engine_flush(l->eng, 0) ;  /* prog paused */
+}
+
+static void do_appw (loop *l)
+{
+  size_t len ;
+  unsigned char *buf = br_ssl_engine_recvapp_buf(l->eng, &len) ;
+  ssize_t w ;
+  if (!buf) return ;
+  w = fd_write(l->fd.appw, (char const *)buf, len) ;
+  if (w == -1)
+  {
+    if (error_isagain(errno)) return ;
+    if (errno != EPIPE) die_sys(l, "write to prog") ;
+    close_appw(l) ;
+    l->appwdead = 1 ;
+    return ;
+  }
+  tain_copynow(&l->lastio) ;
+  l->in += w ;
+  br_ssl_engine_recvapp_ack(l->eng, w) ;
+}
+
+ /* Data that nobody can take any more is dropped, so that the engine
+    keeps going in the other direction. */
+
+static void discard (loop *l, unsigned int st)
+{
+  size_t len ;
+  if (l->netwdone && (st & BR_SSL_SENDREC) && br_ssl_engine_sendrec_buf(l->eng, &len))
+    br_ssl_engine_sendrec_ack(l->eng, len) ;
+  if (l->appwdead && (st & BR_SSL_RECVAPP) && br_ssl_engine_recvapp_buf(l->eng, &len))
+    br_ssl_engine_recvapp_ack(l->eng, len) ;
+}
+
+void tls_run (br_ssl_engine_context *eng, tlsx509 const *x, tlsopts const *o, tlsfds const *fds, tlsready_func *ready, void *ctx)
+{
+  loop l = { .eng = eng, .o = o, .x = x, .fd = *fds, .in = 0, .out = 0, .hsdone = 0, .appeof = 0, .netwdone = 0, .notified = 0, .peereof = 0, .held = 0, .appwdead = 0, .hdrlen = 0, .bodyleft = 0 } ;
+  tain kdeadline ;
+  memset(&l.f, 0, sizeof(l.f)) ;
+  if (ndelay_on(l.fd.netr) == -1 || ndelay_on(l.fd.netw) == -1
+   || ndelay_on(l.fd.appr) == -1 || ndelay_on(l.fd.appw) == -1)
+    die_sys(&l, "set fds non-blocking") ;
+  tain_now_g() ;
+  if (o->kto)
+  {
+    tain_from_millisecs(&kdeadline, o->kto) ;
+    tain_add_g(&kdeadline, &kdeadline) ;
+  }
+  else tain_add_g(&kdeadline, &tain_infinite_relative) ;
+
+  for (;;)
+  {
+    iopause_fd x[4] ;
+    unsigned int n = 0, inetr = 4, inetw = 4, iappr = 4, iappw = 4 ;
+    tain deadline ;
+    int r ;
+    unsigned int st = br_ssl_engine_current_state(eng) ;
+
+    if (st & BR_SSL_CLOSED)
+    {
+      int err = br_ssl_engine_last_error(eng) ;
+      if (err != BR_ERR_OK) die_engine(&l, err) ;
+      close_appw(&l) ;
+      finish(&l, 0, "ok") ;
+    }
+    if (!l.hsdone && (st & (BR_SSL_SENDAPP | BR_SSL_RECVAPP))) handshake_done(&l, ready, ctx) ;
+    if (l.appeof) { app_ended(&l, st) ; st = br_ssl_engine_current_state(eng) ; }
+    discard(&l, st) ;
+    st = br_ssl_engine_current_state(eng) ;
+    if ((l.peereof || l.held) && !(st & BR_SSL_RECVAPP)) close_appw(&l) ;
+    if (l.appeof && l.netwdone && (l.peereof || l.held) && l.fd.appw < 0) finish(&l, 0, "ok") ;
+    if (st & BR_SSL_CLOSED) continue ;
+
+    if ((st & BR_SSL_SENDREC) && !l.netwdone)
+    {
+      x[n].fd = l.fd.netw ; x[n].events = IOPAUSE_WRITE ; inetw = n++ ;
+    }
+    if ((st & BR_SSL_RECVREC) && !l.peereof && !l.held)
+    {
+      x[n].fd = l.fd.netr ; x[n].events = IOPAUSE_READ ; inetr = n++ ;
+    }
+    if ((st & BR_SSL_SENDAPP) && !l.appeof && !l.notified)
+    {
+      x[n].fd = l.fd.appr ; x[n].events = IOPAUSE_READ ; iappr = n++ ;
+    }
+    if ((st & BR_SSL_RECVAPP) && l.fd.appw >= 0)
+    {
+      x[n].fd = l.fd.appw ; x[n].events = IOPAUSE_WRITE ; iappw = n++ ;
+    }
+
+    if (!l.hsdone) deadline = kdeadline ;
+    else if (o->ito)
+    {
+      tain_from_millisecs(&deadline, o->ito) ;
+      tain_add(&deadline, &l.lastio, &deadline) ;
+    }
+    else tain_add_g(&deadline, &tain_infinite_relative) ;
+
+    r = iopause_g(x, n, &deadline) ;
+    if (r == -1) die_sys(&l, "iopause") ;
+    if (!r)
+    {
+      if (!l.hsdone)
+      {
+        char fmt[UINT_FMT] ;
+        fmt[uint_fmt(fmt, o->kto)] = 0 ;
+        strerr_warnw("TLS handshake timed out after ", fmt, " ms") ;
+        finish(&l, UCSPITLS_EXIT_TLS, "timeout") ;
+      }
+      if (o->ito && !tain_future(&deadline))
+      {
+        char fmt[UINT_FMT] ;
+        fmt[uint_fmt(fmt, o->ito)] = 0 ;
+        strerr_warnw("connection idle for ", fmt, " ms, closing it") ;
+        finish(&l, UCSPITLS_EXIT_TLS, "idle") ;
+      }
+      continue ;
+    }
+
+    if (inetw < 4 && x[inetw].revents & (IOPAUSE_WRITE | IOPAUSE_EXCEPT)) do_netw(&l) ;
+    if (iappw < 4 && x[iappw].revents & (IOPAUSE_WRITE | IOPAUSE_EXCEPT)) do_appw(&l) ;
+    if (inetr < 4 && x[inetr].revents & (IOPAUSE_READ | IOPAUSE_EXCEPT)) do_netr(&l) ;
+    if (iappr < 4 && x[iappr].revents & (IOPAUSE_READ | IOPAUSE_EXCEPT)) do_appr(&l) ;
+  }
+}

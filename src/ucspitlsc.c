@@ -1,0 +1,56 @@
+/* ISC license. */
+
+/* ucspitlsc: UCSPI-TLS, client side. Runs under tcpclient or
+   s6-tcpclient with the connection on fds 6 and 7, and chain-loads prog. */
+
+#include <skalibs/sgetopt.h>
+#include <skalibs/strerr.h>
+#include <skalibs/types.h>
+
+#include "ucspitls.h"
+
+#define USAGE "ucspitlsc [ -i ] [ -K ms ] [ -I ms ] [ -S | -s ] [ -J | -j ] [ -Y | -y ] [ -k name | -N ] [ -Z | -z ] [ -v 0|1|2 ] [ -6 fd ] [ -7 fd ] prog..."
+#define dieusage() strerr_dieusage(UCSPITLS_EXIT_USAGE, USAGE)
+
+static unsigned int fdarg (char const *s)
+{
+  unsigned int u ;
+  size_t n = uint_scan(s, &u) ;
+  if (!n || s[n] || u > 1023) dieusage() ;
+  return u ;
+}
+
+int main (int argc, char const *const *argv, char const *const *envp)
+{
+  tlsopts o = TLSOPTS_ZERO ;
+  subgetopt l = SUBGETOPT_ZERO ;
+  unsigned int netr = 6, netw = 7 ;
+  int anyname = 0 ;
+  PROG = "ucspitlsc" ;
+  for (;;)
+  {
+    int opt = subgetopt_r(argc, argv, "iK:I:SsJjYyk:NZzv:6:7:", &l) ;
+    int r ;
+    if (opt == -1) break ;
+    r = tlsopts_common(&o, opt, l.arg) ;
+    if (r == 1) continue ;
+    if (r == -1) dieusage() ;
+    switch (opt)
+    {
+      case 'Y' : o.clientcert = 0 ; break ;
+      case 'y' : o.clientcert = 1 ; break ;
+      case 'k' : if (!*l.arg) dieusage() ; o.servername = l.arg ; anyname = 0 ; break ;
+      case 'N' : o.servername = 0 ; anyname = 1 ; break ;
+      case '6' : netr = fdarg(l.arg) ; break ;
+      case '7' : netw = fdarg(l.arg) ; break ;
+      default : dieusage() ;
+    }
+  }
+  argc -= l.ind ; argv += l.ind ;
+  if (!argc) dieusage() ;
+  if (!o.servername && !anyname)
+    strerr_dief(UCSPITLS_EXIT_USAGE, "no server name to check: give -k name, or -N to accept a certificate for any name") ;
+  o.peer = o.servername ;
+  tls_client_load(&o, envp) ;
+  wrapper_run(&o, argv, envp, (int)netr, (int)netw, &tls_client_run) ;
+}
