@@ -21,10 +21,15 @@ COMMON := src/tls_run.o src/tls_engine.o src/tls_load.o src/tls_x509.o \
 SERVER := src/ucspitlsd.o src/tls_server.o
 CLIENT := src/ucspitlsc.o src/tls_client.o
 
-all: src/ucspitlsd src/ucspitlsc
+# config.mak has no rule of its own on purpose: make would run configure
+# while reading this file, before `make check` has installed the libraries.
+all: configured
+	@$(MAKE) --no-print-directory programs
 
-config.mak: configure
-	./configure
+configured:
+	@test -f config.mak || ./configure
+
+programs: src/ucspitlsd src/ucspitlsc
 
 src/ucspitlsd: $(SERVER) $(COMMON)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(SERVER) $(COMMON) $(LDLIBS)
@@ -32,7 +37,7 @@ src/ucspitlsd: $(SERVER) $(COMMON)
 src/ucspitlsc: $(CLIENT) $(COMMON)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(CLIENT) $(COMMON) $(LDLIBS)
 
-src/%.o: src/%.c config.mak
+src/%.o: src/%.c $(wildcard config.mak)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 # explicit header dependencies
@@ -40,6 +45,9 @@ $(COMMON) $(SERVER) $(CLIENT): src/ucspitls.h
 src/tls_run.o src/tls_engine.o src/tls_load.o src/tls_x509.o src/dn.o src/tls_server.o src/tls_client.o: src/tls-internal.h
 
 install: all
+	@$(MAKE) --no-print-directory install-files
+
+install-files:
 	mkdir -p $(DESTDIR)$(bindir) $(DESTDIR)$(mandir)/man1
 	for p in $(BIN_TARGETS) ; do install -m 755 src/$$p $(DESTDIR)$(bindir)/$$p || exit 1 ; done
 	for m in $(MAN_TARGETS) ; do install -m 644 $$m $(DESTDIR)$(mandir)/man1/ || exit 1 ; done
@@ -57,10 +65,10 @@ check: deps-test
 
 # the same suite against an AddressSanitizer/UBSan build
 check-asan: deps-test
-	$(MAKE) clean
+	@$(MAKE) --no-print-directory clean >/dev/null
 	$(MAKE) all EXTRA_CFLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer' EXTRA_LDFLAGS='-fsanitize=address,undefined'
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 tests/run $(TESTS)
-	$(MAKE) clean
+	@$(MAKE) --no-print-directory clean >/dev/null
 
 demo:
 	@sh package/install-deps demo
@@ -73,4 +81,4 @@ clean:
 distclean: clean
 	rm -f config.mak
 
-.PHONY: all install check check-asan demo clean distclean deps-build deps-test
+.PHONY: all configured programs install install-files check check-asan demo clean distclean deps-build deps-test

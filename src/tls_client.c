@@ -4,7 +4,6 @@
    required; the server's name is checked against -k unless -N said that
    any name will do; -y adds a client certificate. */
 
-#include <unistd.h>
 
 #include <skalibs/env.h>
 #include <skalibs/strerr.h>
@@ -48,8 +47,7 @@ void tls_client_run (tlsopts const *o, tlsfds const *fds, tlsready_func *ready, 
   }
   if (!br_ssl_client_reset(&cc, o->servername, 0))
   {
-    strerr_warnwu("initialize the TLS engine: ", tls_error_name(br_ssl_engine_last_error(&cc.eng))) ;
-    _exit(UCSPITLS_EXIT_SETUP) ;
+    strerr_diefu(UCSPITLS_EXIT_SETUP, "initialize the TLS engine: ", tls_error_name(br_ssl_engine_last_error(&cc.eng))) ;
   }
   tls_run(&cc.eng, &xc, o, fds, ready, ctx) ;
 }

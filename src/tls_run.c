@@ -30,6 +30,10 @@
 #include "tls-internal.h"
 
 #define REC_ALERT 21
+
+ /* the child's last words are fatal ones, but it exits through finish() */
+#define strerr_warnf(...) strerr_warn(PROG, ": fatal: ", __VA_ARGS__)
+#define strerr_warnfusys(...) strerr_warnsys(PROG, ": fatal: unable to ", __VA_ARGS__)
 #define REC_HANDSHAKE 22
 #define REC_CCS 20
 
@@ -66,8 +70,8 @@ static void finish (loop const *l, int e, char const *end)
 static void die_tls (loop const *l, char const *what, char const *why, char const *name) __attribute__((noreturn)) ;
 static void die_tls (loop const *l, char const *what, char const *why, char const *name)
 {
-  if (name) strerr_warnw(what, why, " (", name, ")") ;
-  else strerr_warnw(what, why) ;
+  if (name) strerr_warnf(what, why, " (", name, ")") ;
+  else strerr_warnf(what, why) ;
   finish(l, UCSPITLS_EXIT_TLS, "error") ;
 }
 
@@ -87,7 +91,7 @@ static void die_sys (loop const *l, char const *what)
     char const *s = strerror(errno) ;
     die_tls(l, "network error: ", s, 0) ;
   }
-  strerr_warnwusys(what) ;
+  strerr_warnfusys(what) ;
   finish(l, UCSPITLS_EXIT_SYS, "error") ;
 }
 
@@ -361,14 +365,14 @@ void tls_run (br_ssl_engine_context *eng, tlsx509 const *x, tlsopts const *o, tl
       {
         char fmt[UINT_FMT] ;
         fmt[uint_fmt(fmt, o->kto)] = 0 ;
-        strerr_warnw("TLS handshake timed out after ", fmt, " ms") ;
+        strerr_warnf("TLS handshake timed out after ", fmt, " ms") ;
         finish(&l, UCSPITLS_EXIT_TLS, "timeout") ;
       }
       if (o->ito && !tain_future(&deadline))
       {
         char fmt[UINT_FMT] ;
         fmt[uint_fmt(fmt, o->ito)] = 0 ;
-        strerr_warnw("connection idle for ", fmt, " ms, closing it") ;
+        strerr_warnf("connection idle for ", fmt, " ms, closing it") ;
         finish(&l, UCSPITLS_EXIT_TLS, "idle") ;
       }
       continue ;

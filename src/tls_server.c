@@ -7,7 +7,6 @@
 
 #include <string.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include <skalibs/env.h>
 #include <skalibs/strerr.h>
@@ -147,8 +146,7 @@ void tls_server_run (tlsopts const *o, tlsfds const *fds, tlsready_func *ready, 
   }
   if (!br_ssl_server_reset(&sc))
   {
-    strerr_warnwu("initialize the TLS engine: ", tls_error_name(br_ssl_engine_last_error(&sc.eng))) ;
-    _exit(UCSPITLS_EXIT_SETUP) ;
+    strerr_diefu(UCSPITLS_EXIT_SETUP, "initialize the TLS engine: ", tls_error_name(br_ssl_engine_last_error(&sc.eng))) ;
   }
   tls_run(&sc.eng, o->clientcert ? &xc : 0, o, fds, ready, ctx) ;
 }
