@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <skalibs/allreadwrite.h>
 #include <skalibs/error.h>
@@ -55,9 +56,12 @@ struct loop_s
   unsigned int peereof : 1 ;   /* the peer ended with EOF */
   unsigned int held : 1 ;      /* the peer's alert record is held back */
   unsigned int appwdead : 1 ;  /* prog will not read any more */
+  unsigned int active : 1 ;    /* some byte moved in this round */
   unsigned char hdr[5] ;       /* incoming record framing */
   unsigned int hdrlen ;
   unsigned int bodyleft ;
+  unsigned char ahead[5] ;     /* read from the network, not yet given to the engine */
+  unsigned int aheadlen ;
 } ;
 
 static void finish (loop const *l, int e, char const *end) __attribute__((noreturn)) ;
@@ -194,16 +198,35 @@ static void app_ended (loop *l, unsigned int st)
   l->netwdone = 1 ;
 }
 
-static void do_netr (loop *l)
+/* Each do_* moves bytes once and returns whether the fd may still be
+   ready: a short transfer or EAGAIN means that the next attempt should
+   wait for iopause. */
+
+static int do_netr (loop *l)
 {
   size_t len ;
   unsigned char *buf = br_ssl_engine_recvrec_buf(l->eng, &len) ;
+  struct iovec v[2] ;
   ssize_t r ;
-  if (!buf) return ;
-  r = fd_read(l->fd.netr, (char *)buf, len) ;
+  if (!buf) return 1 ;
+  if (l->aheadlen)
+  {
+    size_t k = l->aheadlen < len ? l->aheadlen : len ;
+    memcpy(buf, l->ahead, k) ;
+    memmove(l->ahead, l->ahead + k, l->aheadlen - k) ;
+    l->aheadlen -= k ;
+    frame(l, buf, k) ;
+    br_ssl_engine_recvrec_ack(l->eng, k) ;
+    return 1 ;
+  }
+  /* The body goes straight into the engine; the next record's header,
+     if it is there already, into l->ahead: one read per record. */
+  v[0].iov_base = buf ; v[0].iov_len = len ;
+  v[1].iov_base = l->ahead ; v[1].iov_len = sizeof(l->ahead) ;
+  r = fd_readv(l->fd.netr, v, l->hdrlen == 5 ? 2 : 1) ;
   if (r == -1)
   {
-    if (error_isagain(errno)) return ;
+    if (error_isagain(errno)) return 0 ;
     die_sys(l, "read from the network") ;
   }
   if (!r)
@@ -212,73 +235,79 @@ static void do_netr (loop *l)
     if (l->hdrlen) die_tls(l, "TLS connection failed: ", "the peer closed the connection in the middle of a record", 0) ;
     if (l->o->strict_eof) die_tls(l, "TLS connection failed: ", "the peer closed the connection without close_notify", 0) ;
     l->peereof = 1 ;
-    return ;
+    return 0 ;
   }
-  tain_copynow(&l->lastio) ;
+  l->active = 1 ;
+  if ((size_t)r > len) { l->aheadlen = r - len ; r = len ; }
   frame(l, buf, r) ;
   br_ssl_engine_recvrec_ack(l->eng, r) ;
+  return l->aheadlen || (size_t)r == len ;
 }
 
-static void do_netw (loop *l)
+static int do_netw (loop *l)
 {
   size_t len ;
   unsigned char *buf = br_ssl_engine_sendrec_buf(l->eng, &len) ;
   ssize_t w ;
-  if (!buf) return ;
+  if (!buf) return 1 ;
   w = fd_write(l->fd.netw, (char const *)buf, len) ;
   if (w == -1)
   {
-    if (error_isagain(errno)) return ;
+    if (error_isagain(errno)) return 0 ;
     if (errno != EPIPE) die_sys(l, "write to the network") ;
     l->netwdone = 1 ;  /* the peer reads no more: that direction is over */
-    return ;
+    return 0 ;
   }
-  tain_copynow(&l->lastio) ;
+  l->active = 1 ;
   br_ssl_engine_sendrec_ack(l->eng, w) ;
+  return (size_t)w == len ;
 }
 
-static void do_appr (loop *l)
+static int do_appr (loop *l)
 {
   size_t len ;
   unsigned char *buf = br_ssl_engine_sendapp_buf(l->eng, &len) ;
   ssize_t r ;
-  if (!buf) return ;
+  if (!buf) return 1 ;
   r = fd_read(l->fd.appr, (char *)buf, len) ;
   if (r == -1)
   {
-    if (error_isagain(errno)) { br_ssl_engine_flush(l->eng, 0) ; return ; }
+    if (error_isagain(errno)) { br_ssl_engine_flush(l->eng, 0) ; return 0 ; }
     die_sys(l, "read from prog") ;
   }
   if (!r)
   {
     fd_close(l->fd.appr) ; l->fd.appr = -1 ;
     l->appeof = 1 ;
-    return ;
+    return 0 ;
   }
-  tain_copynow(&l->lastio) ;
+  l->active = 1 ;
   l->out += r ;
   br_ssl_engine_sendapp_ack(l->eng, r) ;
-  if ((size_t)r < len) br_ssl_engine_flush(l->eng, 0) ;  /* prog paused */
+  if ((size_t)r == len) return 1 ;
+  br_ssl_engine_flush(l->eng, 0) ;  /* prog paused: send what we have */
+  return 0 ;
 }
 
-static void do_appw (loop *l)
+static int do_appw (loop *l)
 {
   size_t len ;
   unsigned char *buf = br_ssl_engine_recvapp_buf(l->eng, &len) ;
   ssize_t w ;
-  if (!buf) return ;
+  if (!buf) return 1 ;
   w = fd_write(l->fd.appw, (char const *)buf, len) ;
   if (w == -1)
   {
-    if (error_isagain(errno)) return ;
+    if (error_isagain(errno)) return 0 ;
     if (errno != EPIPE) die_sys(l, "write to prog") ;
     close_appw(l) ;
     l->appwdead = 1 ;
-    return ;
+    return 0 ;
   }
-  tain_copynow(&l->lastio) ;
+  l->active = 1 ;
   l->in += w ;
   br_ssl_engine_recvapp_ack(l->eng, w) ;
+  return (size_t)w == len ;
 }
 
  /* Data that nobody can take any more is dropped, so that the engine
@@ -293,9 +322,23 @@ static void discard (loop *l, unsigned int st)
     br_ssl_engine_recvapp_ack(l->eng, len) ;
 }
 
+static void die_timeout (loop const *l, char const *what, unsigned int ms, char const *end) __attribute__((noreturn)) ;
+static void die_timeout (loop const *l, char const *what, unsigned int ms, char const *end)
+{
+  char fmt[UINT_FMT] ;
+  fmt[uint_fmt(fmt, ms)] = 0 ;
+  strerr_warnf(what, fmt, " ms") ;
+  finish(l, UCSPITLS_EXIT_TLS, end) ;
+}
+
+ /* which fds the engine's state makes us want, and which of them are
+    known to be ready */
+enum { NETR, NETW, APPR, APPW } ;
+
 void tls_run (br_ssl_engine_context *eng, tlsx509 const *x, tlsopts const *o, tlsfds const *fds, tlsready_func *ready, void *ctx)
 {
-  loop l = { .eng = eng, .o = o, .x = x, .fd = *fds, .in = 0, .out = 0, .hsdone = 0, .appeof = 0, .netwdone = 0, .notified = 0, .peereof = 0, .held = 0, .appwdead = 0, .hdrlen = 0, .bodyleft = 0 } ;
+  loop l = { .eng = eng, .o = o, .x = x, .fd = *fds, .in = 0, .out = 0, .hsdone = 0, .appeof = 0, .netwdone = 0, .notified = 0, .peereof = 0, .held = 0, .appwdead = 0, .active = 0, .hdrlen = 0, .bodyleft = 0, .aheadlen = 0 } ;
+  int rdy[4] = { 0, 0, 0, 0 } ;
   tain kdeadline ;
   memset(&l.f, 0, sizeof(l.f)) ;
   if (ndelay_on(l.fd.netr) == -1 || ndelay_on(l.fd.netw) == -1
@@ -308,13 +351,16 @@ void tls_run (br_ssl_engine_context *eng, tlsx509 const *x, tlsopts const *o, tl
     tain_add_g(&kdeadline, &kdeadline) ;
   }
   else tain_add_g(&kdeadline, &tain_infinite_relative) ;
+  tain_copynow(&l.lastio) ;
 
   for (;;)
   {
+    int want[4] ;
+    int fdof[4] = { l.fd.netr, l.fd.netw, l.fd.appr, l.fd.appw } ;
     iopause_fd x[4] ;
-    unsigned int n = 0, inetr = 4, inetw = 4, iappr = 4, iappw = 4 ;
+    unsigned int n = 0, idx[4] ;
     tain deadline ;
-    int r ;
+    int r, any = 0 ;
     unsigned int st = br_ssl_engine_current_state(eng) ;
 
     if (st & BR_SSL_CLOSED)
@@ -332,23 +378,32 @@ void tls_run (br_ssl_engine_context *eng, tlsx509 const *x, tlsopts const *o, tl
     if (l.appeof && l.netwdone && (l.peereof || l.held) && l.fd.appw < 0) finish(&l, 0, "ok") ;
     if (st & BR_SSL_CLOSED) continue ;
 
-    if ((st & BR_SSL_SENDREC) && !l.netwdone)
+    want[NETW] = (st & BR_SSL_SENDREC) && !l.netwdone ;
+    want[NETR] = (st & BR_SSL_RECVREC) && !l.peereof && !l.held ;
+    want[APPR] = (st & BR_SSL_SENDAPP) && !l.appeof && !l.notified ;
+    want[APPW] = (st & BR_SSL_RECVAPP) && l.fd.appw >= 0 ;
+    if (want[NETR] && l.aheadlen) rdy[NETR] = 1 ;
+
+    /* move what can move without asking iopause first */
+    l.active = 0 ;
+    if (want[NETW] && rdy[NETW]) { rdy[NETW] = do_netw(&l) ; any = 1 ; }
+    if (want[APPW] && rdy[APPW]) { rdy[APPW] = do_appw(&l) ; any = 1 ; }
+    if (want[NETR] && rdy[NETR]) { rdy[NETR] = do_netr(&l) ; any = 1 ; }
+    if (want[APPR] && rdy[APPR]) { rdy[APPR] = do_appr(&l) ; any = 1 ; }
+    if (any)
     {
-      x[n].fd = l.fd.netw ; x[n].events = IOPAUSE_WRITE ; inetw = n++ ;
-    }
-    if ((st & BR_SSL_RECVREC) && !l.peereof && !l.held)
-    {
-      x[n].fd = l.fd.netr ; x[n].events = IOPAUSE_READ ; inetr = n++ ;
-    }
-    if ((st & BR_SSL_SENDAPP) && !l.appeof && !l.notified)
-    {
-      x[n].fd = l.fd.appr ; x[n].events = IOPAUSE_READ ; iappr = n++ ;
-    }
-    if ((st & BR_SSL_RECVAPP) && l.fd.appw >= 0)
-    {
-      x[n].fd = l.fd.appw ; x[n].events = IOPAUSE_WRITE ; iappw = n++ ;
+      tain_now_g() ;
+      if (l.active) tain_copynow(&l.lastio) ;
+      if (!l.hsdone && !tain_future(&kdeadline)) die_timeout(&l, "TLS handshake timed out after ", o->kto, "timeout") ;
+      continue ;
     }
 
+    for (unsigned int i = 0 ; i < 4 ; i++) if (want[i])
+    {
+      x[n].fd = fdof[i] ;
+      x[n].events = i == NETR || i == APPR ? IOPAUSE_READ : IOPAUSE_WRITE ;
+      idx[n++] = i ;
+    }
     if (!l.hsdone) deadline = kdeadline ;
     else if (o->ito)
     {
@@ -361,26 +416,11 @@ void tls_run (br_ssl_engine_context *eng, tlsx509 const *x, tlsopts const *o, tl
     if (r == -1) die_sys(&l, "iopause") ;
     if (!r)
     {
-      if (!l.hsdone)
-      {
-        char fmt[UINT_FMT] ;
-        fmt[uint_fmt(fmt, o->kto)] = 0 ;
-        strerr_warnf("TLS handshake timed out after ", fmt, " ms") ;
-        finish(&l, UCSPITLS_EXIT_TLS, "timeout") ;
-      }
-      if (o->ito && !tain_future(&deadline))
-      {
-        char fmt[UINT_FMT] ;
-        fmt[uint_fmt(fmt, o->ito)] = 0 ;
-        strerr_warnf("connection idle for ", fmt, " ms, closing it") ;
-        finish(&l, UCSPITLS_EXIT_TLS, "idle") ;
-      }
+      if (!l.hsdone) die_timeout(&l, "TLS handshake timed out after ", o->kto, "timeout") ;
+      if (o->ito && !tain_future(&deadline)) die_timeout(&l, "connection idle, closing it after ", o->ito, "idle") ;
       continue ;
     }
-
-    if (inetw < 4 && x[inetw].revents & (IOPAUSE_WRITE | IOPAUSE_EXCEPT)) do_netw(&l) ;
-    if (iappw < 4 && x[iappw].revents & (IOPAUSE_WRITE | IOPAUSE_EXCEPT)) do_appw(&l) ;
-    if (inetr < 4 && x[inetr].revents & (IOPAUSE_READ | IOPAUSE_EXCEPT)) do_netr(&l) ;
-    if (iappr < 4 && x[iappr].revents & (IOPAUSE_READ | IOPAUSE_EXCEPT)) do_appr(&l) ;
+    for (unsigned int i = 0 ; i < n ; i++)
+      if (x[i].revents & (x[i].events | IOPAUSE_EXCEPT)) rdy[idx[i]] = 1 ;
   }
 }
