@@ -79,10 +79,21 @@ static void die_tls (loop const *l, char const *what, char const *why, char cons
   finish(l, UCSPITLS_EXIT_TLS, "error") ;
 }
 
-static void die_engine (loop const *l, int err) __attribute__((noreturn)) ;
-static void die_engine (loop const *l, int err)
+static void copy_sni (loop *l)
+{
+  char const *sni = br_ssl_engine_get_server_name(l->eng) ;
+  size_t n ;
+  if (!sni) return ;
+  n = strlen(sni) ;
+  if (n >= sizeof(l->f.sni)) n = sizeof(l->f.sni) - 1 ;
+  memcpy(l->f.sni, sni, n) ; l->f.sni[n] = 0 ;
+}
+
+static void die_engine (loop *l, int err) __attribute__((noreturn)) ;
+static void die_engine (loop *l, int err)
 {
   char const *what = l->hsdone ? "TLS connection failed: " : "TLS handshake failed: " ;
+  if (!l->hsdone) copy_sni(l) ;
   if (tls_fail_reason) die_tls(l, what, tls_fail_reason, tls_error_name(err)) ;
   die_tls(l, what, tls_error_text(err), tls_error_name(err)) ;
 }
@@ -159,17 +170,11 @@ static void close_appw (loop *l)
 static void handshake_done (loop *l, tlsready_func *ready, void *ctx)
 {
   br_ssl_session_parameters sp ;
-  char const *sni = br_ssl_engine_get_server_name(l->eng) ;
   l->hsdone = 1 ;
   br_ssl_engine_get_session_parameters(l->eng, &sp) ;
   l->f.protocol = "TLSv1.2" ;
   l->f.cipher = tls_suite_name(sp.cipher_suite) ;
-  if (sni)
-  {
-    size_t n = strlen(sni) ;
-    if (n >= sizeof(l->f.sni)) n = sizeof(l->f.sni) - 1 ;
-    memcpy(l->f.sni, sni, n) ; l->f.sni[n] = 0 ;
-  }
+  copy_sni(l) ;
   if (l->x) tlsx509_facts(l->x, &l->f) ;
   tain_copynow(&l->lastio) ;
   (*ready)(ctx, &l->f) ;

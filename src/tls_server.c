@@ -13,7 +13,9 @@
 
 #include "tls-internal.h"
 
-static tlscred *creds = 0 ;
+/* an array of pointers: a tlscred's decoded key points into the tlscred
+   itself, so a loaded pair must never move */
+static tlscred **creds = 0 ;
 static size_t ncreds = 0 ;
 static tlscred *deflt = 0 ;
 static tlsanchors anchors = { .ta = 0, .n = 0 } ;
@@ -36,10 +38,12 @@ static char const *pair_value (char const *const *envp, char const *var, size_t 
 
 static tlscred *newcred (void)
 {
-  tlscred *c = realloc(creds, (ncreds + 1) * sizeof(tlscred)) ;
-  if (!c) strerr_diefusys(UCSPITLS_EXIT_SYS, "allocate memory") ;
-  creds = c ;
-  return creds + ncreds++ ;
+  tlscred **v = realloc(creds, (ncreds + 1) * sizeof(tlscred *)) ;
+  tlscred *c = malloc(sizeof(tlscred)) ;
+  if (!v || !c) strerr_diefusys(UCSPITLS_EXIT_SYS, "allocate memory") ;
+  creds = v ;
+  creds[ncreds++] = c ;
+  return c ;
 }
 
 void tls_server_load (tlsopts const *o, char const *const *envp)
@@ -72,7 +76,7 @@ void tls_server_load (tlsopts const *o, char const *const *envp)
       tls_load_cred(newcred(), dup, eq + 1, key) ;
     }
   if (!ncreds) strerr_dief(UCSPITLS_EXIT_CONF, "no CERTFILE:name pair set, and -k 2 forbids the default pair") ;
-  deflt = ndefault ? creds : 0 ;
+  deflt = ndefault ? creds[0] : 0 ;
 
   if (o->clientcert)
   {
@@ -88,9 +92,9 @@ static tlscred const *pick (char const *name)
   if (name && *name && snilevel)
   {
     for (size_t i = 0 ; i < ncreds ; i++)
-      if (creds[i].name && creds[i].name[0] != '*' && sni_match(creds[i].name, name)) return creds + i ;
+      if (creds[i]->name && creds[i]->name[0] != '*' && sni_match(creds[i]->name, name)) return creds[i] ;
     for (size_t i = 0 ; i < ncreds ; i++)
-      if (creds[i].name && creds[i].name[0] == '*' && sni_match(creds[i].name, name)) return creds + i ;
+      if (creds[i]->name && creds[i]->name[0] == '*' && sni_match(creds[i]->name, name)) return creds[i] ;
   }
   return snilevel < 2 ? deflt : 0 ;
 }
