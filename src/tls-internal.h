@@ -49,6 +49,7 @@ struct tlsx509_s
   br_sha256_context sha ;
   br_x509_decoder_context dec ;
   unsigned int idx ;
+  int err ;  /* a chain was sent and failed: BearSSL tolerates that with -Y, we do not */
   unsigned int have : 1 ;
   unsigned int dnover : 1 ;
   size_t dnlen ;

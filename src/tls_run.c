@@ -375,6 +375,8 @@ void tls_run (br_ssl_engine_context *eng, tlsx509 const *x, tlsopts const *o, tl
       close_appw(&l) ;
       finish(&l, 0, "ok") ;
     }
+    /* checked after every record, so before our Finished can go out */
+    if (!l.hsdone && l.x && l.x->err) die_engine(&l, l.x->err) ;
     if (!l.hsdone && (st & (BR_SSL_SENDAPP | BR_SSL_RECVAPP))) handshake_done(&l, ready, ctx) ;
     if (l.appeof) { app_ended(&l, st) ; st = br_ssl_engine_current_state(eng) ; }
     discard(&l, st) ;

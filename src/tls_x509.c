@@ -21,7 +21,7 @@ static void append_dn (void *ctx, void const *s, size_t n)
 static void w_start_chain (br_x509_class const **ctx, char const *server_name)
 {
   tlsx509 *x = SELF(ctx) ;
-  x->idx = 0 ; x->have = 0 ; x->dnlen = 0 ; x->dnover = 0 ;
+  x->idx = 0 ; x->err = 0 ; x->have = 0 ; x->dnlen = 0 ; x->dnover = 0 ;
   x->minimal.vtable->start_chain(&x->minimal.vtable, server_name) ;
 }
 
@@ -58,7 +58,9 @@ static unsigned w_end_chain (br_x509_class const **ctx)
 {
   tlsx509 *x = SELF(ctx) ;
   unsigned r = x->minimal.vtable->end_chain(&x->minimal.vtable) ;
-  if (!r && x->idx) x->have = 1 ;
+  if (!x->idx) return r ;
+  if (r) x->err = (int)r ;
+  else x->have = 1 ;
   return r ;
 }
 
@@ -83,7 +85,7 @@ void tlsx509_init (tlsx509 *x, tlsanchors const *a)
 {
   br_x509_minimal_context *m = &x->minimal ;
   x->vtable = &w_vtable ;
-  x->idx = 0 ; x->have = 0 ; x->dnlen = 0 ; x->dnover = 0 ;
+  x->idx = 0 ; x->err = 0 ; x->have = 0 ; x->dnlen = 0 ; x->dnover = 0 ;
   br_x509_minimal_init(m, &br_sha256_vtable, a->ta, a->n) ;
   br_x509_minimal_set_hash(m, br_sha1_ID, &br_sha1_vtable) ;
   br_x509_minimal_set_hash(m, br_sha224_ID, &br_sha224_vtable) ;

@@ -78,19 +78,33 @@ static void getid (char const *const *envp, char const *var, unsigned int *id, i
   *set = 1 ;
 }
 
- /* the TLS child: before it touches the network */
-static void child_setup (char const *const *envp)
+ /* TLS_UID and TLS_GID are configuration: checked before prog runs */
+typedef struct ids_s ids, *ids_ref ;
+struct ids_s
 {
   unsigned int uid, gid ;
   int uidset, gidset ;
-  getid(envp, "TLS_UID", &uid, &uidset) ;
-  getid(envp, "TLS_GID", &gid, &gidset) ;
+} ;
+
+static void getids (char const *const *envp, ids *id)
+{
+  getid(envp, "TLS_UID", &id->uid, &id->uidset) ;
+  getid(envp, "TLS_GID", &id->gid, &id->gidset) ;
+}
+
+ /* the TLS child: before it touches the network */
+static void child_setup (tlsopts const *o, ids const *id)
+{
   if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) strerr_diefusys(UCSPITLS_EXIT_SYS, "ignore SIGPIPE") ;
-  if ((uidset || gidset) && !geteuid())
+  if ((id->uidset || id->gidset) && geteuid())
+  {
+    if (o->verbosity) strerr_warnw("TLS_UID/TLS_GID ignored: not running as root") ;
+  }
+  else if (id->uidset || id->gidset)
   {
     if (setgroups(0, 0) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "clear supplementary groups") ;
-    if (gidset && setgid(gid) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "setgid") ;
-    if (uidset && setuid(uid) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "setuid") ;
+    if (id->gidset && setgid(id->gid) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "setgid") ;
+    if (id->uidset && setuid(id->uid) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "setuid") ;
   }
   log_start() ;
 }
@@ -114,7 +128,7 @@ static void fmtvar (char *s, char const *name, int fd)
   s[n + uint_fmt(s + n, (unsigned int)fd)] = 0 ;
 }
 
-static void delayed (tlsopts const *o, char const *const *argv, char const *const *envp, int netr, int netw, tlsrun_func *run)
+static void delayed (tlsopts const *o, ids const *id, char const *const *argv, char const *const *envp, int netr, int netw, tlsrun_func *run)
 {
   int ctl[2], in[2], out[2] ;  /* in: prog -> child; out: child -> prog */
   char add[3 * (12 + UINT_FMT)] ;
@@ -133,7 +147,7 @@ static void delayed (tlsopts const *o, char const *const *argv, char const *cons
     tlsfds fds = { .netr = netr, .netw = netw, .appr = in[0], .appw = out[1] } ;
     int b ;
     fd_close(ctl[1]) ; fd_close(in[1]) ; fd_close(out[0]) ;
-    child_setup(envp) ;
+    child_setup(o, id) ;
     b = ctl_wait(ctl[0]) ;
     if (b == -1)
     {
@@ -157,7 +171,7 @@ static void delayed (tlsopts const *o, char const *const *argv, char const *cons
   xexec_ae(argv[0], argv, (char const *const *)make_env(o, envp, add, len)) ;
 }
 
-static void immediate (tlsopts const *o, char const *const *argv, char const *const *envp, int netr, int netw, tlsrun_func *run)
+static void immediate (tlsopts const *o, ids const *id, char const *const *argv, char const *const *envp, int netr, int netw, tlsrun_func *run)
 {
   int rep[2], in[2], out[2] ;
   char block[FACTS_BLOCK_MAX + 1] ;
@@ -172,7 +186,7 @@ static void immediate (tlsopts const *o, char const *const *argv, char const *co
     ctlstate c = { .fd = rep[0], .block = 1 } ;
     tlsfds fds = { .netr = netr, .netw = netw, .appr = in[0], .appw = out[1] } ;
     fd_close(rep[1]) ; fd_close(in[1]) ; fd_close(out[0]) ;
-    child_setup(envp) ;
+    child_setup(o, id) ;
     (*run)(o, &fds, &ctl_ready, &c) ;
   }
   fd_close(rep[0]) ; fd_close(in[0]) ; fd_close(out[1]) ;
@@ -199,8 +213,10 @@ static void immediate (tlsopts const *o, char const *const *argv, char const *co
 
 void wrapper_run (tlsopts const *o, char const *const *argv, char const *const *envp, int netr, int netw, tlsrun_func *run)
 {
+  ids id ;
+  getids(envp, &id) ;
   check_fds(netr, netw) ;
-  if (o->immediate) immediate(o, argv, envp, netr, netw, run) ;
-  else delayed(o, argv, envp, netr, netw, run) ;
+  if (o->immediate) immediate(o, &id, argv, envp, netr, netw, run) ;
+  else delayed(o, &id, argv, envp, netr, netw, run) ;
   _exit(UCSPITLS_EXIT_SYS) ;  /* not reached */
 }

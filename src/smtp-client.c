@@ -1,0 +1,219 @@
+/* ISC license. */
+
+/* smtp-client.c: the client's side of the relay. Command lines are read
+   whole, and each is forwarded to the server or answered here (STARTTLS,
+   and what -r or the limits refuse). A reply of ours must come after the
+   server's replies to the commands before it, so a line that we answer
+   waits until the server owes nothing. A DATA body and an AUTH response
+   are not commands: they pass through untouched, and the server's reply
+   to DATA or AUTH says whether one follows. */
+
+#include <string.h>
+#include <strings.h>
+
+#include <skalibs/strerr.h>
+
+#include "smtp-internal.h"
+
+enum verb_e { V_OTHER, V_EHLO, V_STARTTLS, V_MAIL, V_RCPT, V_DATA, V_AUTH, V_BDAT } ;
+
+static struct { char const *name ; unsigned char v ; } const verbs[] =
+{
+  { "EHLO", V_EHLO },
+  { "STARTTLS", V_STARTTLS },
+  { "MAIL", V_MAIL },
+  { "RCPT", V_RCPT },
+  { "DATA", V_DATA },
+  { "AUTH", V_AUTH },
+  { "BDAT", V_BDAT },
+  { 0, V_OTHER }
+} ;
+
+ /* the verb of the line s[0..n), CRLF excluded; *w is the verb's length */
+static unsigned int verb (char const *s, size_t n, size_t *w)
+{
+  size_t i = 0 ;
+  while (i < n && s[i] != ' ' && s[i] != '\t') i++ ;
+  *w = i ;
+  for (unsigned int k = 0 ; verbs[k].name ; k++)
+    if (strlen(verbs[k].name) == i && !strncasecmp(s, verbs[k].name, i)) return verbs[k].v ;
+  return V_OTHER ;
+}
+
+int smtp_can_answer (smtp const *r)
+{
+  return r->phase == SMTP_PHASE_RELAY && !r->outstanding && !r->inreply
+    && iobuf_room(&r->cout) >= SMTP_MYREPLY ;
+}
+
+void smtp_answer (smtp *r, char const *s)
+{
+  iobuf_put(&r->cout, s, strlen(s)) ;
+}
+
+ /* answer the line of len bytes ourselves, when our turn comes */
+static int answer (smtp *r, size_t len, char const *text)
+{
+  if (!smtp_can_answer(r)) return -1 ;
+  smtp_answer(r, text) ;
+  r->cin.pos += len ;
+  return 1 ;
+}
+
+ /* RFC 3207. Whatever the client sent after its STARTTLS line came in the
+    clear and may have been injected: then there is no TLS, and those
+    bytes are read as the plaintext commands that they are. Else we stop
+    reading the plaintext fd now, so that nothing more can be read past
+    the line; what the client sends next is the TLS layer's. */
+static int starttls (smtp *r, char const *s, size_t len, size_t end, size_t w)
+{
+  while (w < end && (s[w] == ' ' || s[w] == '\t')) w++ ;
+  if (r->tls) return answer(r, len, "503 5.5.1 TLS already active\r\n") ;
+  if (w < end) return answer(r, len, "501 5.5.4 Syntax: STARTTLS\r\n") ;
+  if (!r->tlsavail) return answer(r, len, "454 4.7.0 TLS not available\r\n") ;
+  if (iobuf_avail(&r->cin) > len)
+  {
+    int e = answer(r, len, "554 5.5.1 Error: pipelined input after STARTTLS\r\n") ;
+    if (e == 1) strerr_warnw("STARTTLS refused: the client sent more after it without waiting (command injection?)") ;
+    return e ;
+  }
+  r->stopread = 1 ;
+  if (answer(r, len, "220 2.0.0 Ready to start TLS\r\n") < 0) return -1 ;
+  r->phase = SMTP_PHASE_GOAHEAD ;
+  return -1 ;
+}
+
+static int command (smtp *r)
+{
+  char const *s = r->cin.s + r->cin.pos ;
+  size_t n = iobuf_avail(&r->cin) ;
+  char const *nl = memchr(s, '\n', n < SMTP_LINEMAX ? n : SMTP_LINEMAX) ;
+  size_t len, end, w ;
+  unsigned int v ;
+  if (!nl)
+  {
+    if (n < SMTP_LINEMAX) return 0 ;
+    if (!smtp_can_answer(r)) return -1 ;
+    smtp_answer(r, "500 5.5.2 Line too long\r\n") ;
+    r->cin.pos += n ;
+    r->mode = SMTP_MODE_SKIP ;
+    return 1 ;
+  }
+  len = nl - s + 1 ;
+  end = len - 1 ;
+  if (end && s[end - 1] == '\r') end-- ;
+  v = verb(s, end, &w) ;
+  if (v == V_STARTTLS) return starttls(r, s, len, end, w) ;
+  if (r->required && !r->tls && (v == V_MAIL || v == V_RCPT || v == V_DATA || v == V_AUTH || v == V_BDAT))
+    return answer(r, len, "530 5.7.0 Must issue a STARTTLS command first\r\n") ;
+  /* CHUNKING is not offered: its chunks would have to be counted, not parsed */
+  if (v == V_BDAT) return answer(r, len, "502 5.5.1 BDAT not implemented, use DATA\r\n") ;
+  if (iobuf_room(&r->sout) < len) return -1 ;
+  iobuf_put(&r->sout, s, len) ;
+  r->cin.pos += len ;
+  r->outstanding++ ;
+  r->hold = v == V_EHLO ? SMTP_HOLD_EHLO : v == V_DATA ? SMTP_HOLD_DATA : v == V_AUTH ? SMTP_HOLD_AUTH : SMTP_HOLD_NONE ;
+  return 1 ;
+}
+
+ /* DATA body scanner states; the body ends with a line that is a lone
+    dot, CR optional: a server that ends it there must not see commands
+    that we did not look at */
+enum { D_BOL = SMTP_DATA_BOL, D_DOT, D_DOTCR, D_MID } ;
+
+static size_t datascan (char const *s, size_t n, unsigned char *st, int *done)
+{
+  size_t i = 0 ;
+  while (i < n)
+  {
+    char c = s[i] ;
+    switch (*st)
+    {
+      case D_MID :
+      {
+        char const *nl = memchr(s + i, '\n', n - i) ;
+        if (!nl) return n ;
+        i = nl - s + 1 ;
+        *st = D_BOL ;
+        continue ;
+      }
+      case D_BOL : *st = c == '.' ? D_DOT : c == '\n' ? D_BOL : D_MID ; break ;
+      case D_DOT :
+      case D_DOTCR :
+        if (c == '\n') { *st = D_BOL ; *done = 1 ; return i + 1 ; }
+        *st = c == '\r' && *st == D_DOT ? D_DOTCR : D_MID ;
+        break ;
+    }
+    i++ ;
+  }
+  return n ;
+}
+
+static int data (smtp *r)
+{
+  size_t n = iobuf_avail(&r->cin), room = iobuf_room(&r->sout), k ;
+  int done = 0 ;
+  if (!n) return 0 ;
+  if (!room) return -1 ;
+  k = datascan(r->cin.s + r->cin.pos, n < room ? n : room, &r->dstate, &done) ;
+  iobuf_put(&r->sout, r->cin.s + r->cin.pos, k) ;
+  r->cin.pos += k ;
+  if (done)
+  {
+    r->outstanding++ ;
+    r->mode = SMTP_MODE_CMD ;
+  }
+  return 1 ;
+}
+
+ /* one AUTH response line, any length: its reply may ask for another */
+static int authline (smtp *r)
+{
+  char const *s = r->cin.s + r->cin.pos ;
+  size_t n = iobuf_avail(&r->cin), room = iobuf_room(&r->sout) ;
+  size_t m = n < room ? n : room ;
+  char const *nl = memchr(s, '\n', m) ;
+  if (!n) return 0 ;
+  if (!m) return -1 ;
+  if (nl) m = nl - s + 1 ;
+  iobuf_put(&r->sout, s, m) ;
+  r->cin.pos += m ;
+  if (nl)
+  {
+    r->outstanding++ ;
+    r->hold = SMTP_HOLD_AUTH ;
+    r->mode = SMTP_MODE_CMD ;
+  }
+  return 1 ;
+}
+
+static int skip (smtp *r)
+{
+  char const *s = r->cin.s + r->cin.pos ;
+  size_t n = iobuf_avail(&r->cin) ;
+  char const *nl = memchr(s, '\n', n) ;
+  if (!n) return 0 ;
+  if (!nl) { r->cin.pos += n ; return 0 ; }
+  r->cin.pos += nl - s + 1 ;
+  r->mode = SMTP_MODE_CMD ;
+  return 1 ;
+}
+
+int smtp_client_parse (smtp *r)
+{
+  for (;;)
+  {
+    int e ;
+    /* the fresh server gets nothing before its greeting: some servers
+       take early talkers for spammers */
+    if (r->phase != SMTP_PHASE_RELAY || r->hold || r->swallow) return 0 ;
+    switch (r->mode)
+    {
+      case SMTP_MODE_DATA : e = data(r) ; break ;
+      case SMTP_MODE_AUTH : e = authline(r) ; break ;
+      case SMTP_MODE_SKIP : e = skip(r) ; break ;
+      default : e = command(r) ; break ;
+    }
+    if (e <= 0) return !e ;
+  }
+}

@@ -1,0 +1,104 @@
+/* ISC license. */
+
+/* smtp-internal.h: what the parts of starttls-smtpd share. The relay
+   sits between the SMTP client and the real server and reads just enough
+   of each direction to keep count: the client's command lines and the
+   end of its DATA body, the server's reply lines. The main loop
+   (starttls-smtpd.c) moves the bytes; smtp-client.c and smtp-server.c
+   decide what happens to them. */
+
+#ifndef SMTP_INTERNAL_H
+#define SMTP_INTERNAL_H
+
+#include <stddef.h>
+
+#define SMTP_LINEMAX 4096    /* a client command line, CRLF included (RFC 5321: 512) */
+#define SMTP_RLINEMAX 4096   /* a server reply line we can rewrite; longer ones pass through */
+#define SMTP_CIN 32768       /* client input */
+#define SMTP_SOUT 32768      /* to the server */
+#define SMTP_SIN 4096        /* server output, one reply line at least */
+#define SMTP_COUT 16384      /* to the client: two reply lines and ours, at least */
+#define SMTP_MYREPLY 128     /* room kept for a reply of our own */
+
+ /* a linear buffer: the bytes are s[pos..len) */
+typedef struct iobuf_s iobuf, *iobuf_ref ;
+struct iobuf_s
+{
+  char *s ;
+  size_t pos ;
+  size_t len ;
+  size_t cap ;
+} ;
+
+#define iobuf_avail(b) ((b)->len - (b)->pos)
+#define iobuf_room(b) ((b)->cap - (b)->len + (b)->pos)
+extern void iobuf_put (iobuf *, char const *, size_t) ;  /* caller checked the room */
+extern void iobuf_compact (iobuf *) ;
+
+ /* how the client's bytes are read */
+enum smtp_mode_e
+{
+  SMTP_MODE_CMD,   /* command lines */
+  SMTP_MODE_DATA,  /* a DATA body, until the lone dot */
+  SMTP_MODE_AUTH,  /* one AUTH response line, not a command */
+  SMTP_MODE_SKIP   /* the rest of a line too long, thrown away */
+} ;
+
+#define SMTP_DATA_BOL 0  /* the DATA scanner at the start of a line */
+
+ /* a forwarded command whose reply decides how to read what follows:
+    nothing more is parsed until the server has answered everything */
+enum smtp_hold_e
+{
+  SMTP_HOLD_NONE,
+  SMTP_HOLD_EHLO,  /* its reply gets STARTTLS added */
+  SMTP_HOLD_DATA,  /* 354: a body follows */
+  SMTP_HOLD_AUTH   /* 334: a response line follows */
+} ;
+
+enum smtp_phase_e
+{
+  SMTP_PHASE_RELAY,     /* relaying */
+  SMTP_PHASE_GOAHEAD,   /* 220 queued for STARTTLS: flush it, then write Y */
+  SMTP_PHASE_HANDSHAKE  /* Y written: reading the facts block */
+} ;
+
+typedef struct smtp_s smtp, *smtp_ref ;
+struct smtp_s
+{
+  iobuf cin ;    /* from the client */
+  iobuf sout ;   /* to the server's stdin */
+  iobuf sin ;    /* from the server's stdout */
+  iobuf cout ;   /* to the client */
+  unsigned int outstanding ;  /* replies the server still owes, its greeting included */
+  unsigned int ehlolines ;    /* lines of the EHLO reply seen */
+  unsigned int ehlokept ;     /* and kept */
+  size_t pendlen ;            /* the last kept EHLO line, held back */
+  char pend[SMTP_RLINEMAX] ;
+  char lcode[3] ;             /* code of the long line passing through */
+  unsigned char mode ;        /* enum smtp_mode_e */
+  unsigned char hold ;        /* enum smtp_hold_e */
+  unsigned char phase ;       /* enum smtp_phase_e */
+  unsigned char dstate ;      /* where the DATA scanner is in a line */
+  unsigned char rtype ;       /* how the current reply is relayed */
+  unsigned int required : 1 ; /* -r */
+  unsigned int tlsavail : 1 ; /* we run under a UCSPI-TLS server */
+  unsigned int tls : 1 ;      /* TLS is on */
+  unsigned int stopread : 1 ; /* never read the plaintext client again */
+  unsigned int cineof : 1 ;   /* the client has ended */
+  unsigned int inreply : 1 ;  /* a continuation line was seen */
+  unsigned int swallow : 1 ;  /* drop the next reply: the fresh server's greeting */
+  unsigned int longline : 1 ; /* a server line too long to hold passes through */
+  unsigned int longfinal : 1 ;
+} ;
+
+ /* smtp-client.c: parse what the client sent, forward it or answer it.
+    Returns 1 when it stopped for want of client input, 0 otherwise. */
+extern int smtp_client_parse (smtp *) ;
+extern int smtp_can_answer (smtp const *) ;
+extern void smtp_answer (smtp *, char const *) ;
+
+ /* smtp-server.c: relay the server's replies, keep count, fix EHLO */
+extern void smtp_server_parse (smtp *) ;
+
+#endif

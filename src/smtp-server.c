@@ -1,0 +1,167 @@
+/* ISC license. */
+
+/* smtp-server.c: the server's side of the relay. Each reply line goes to
+   the client as it came, with three exceptions: the fresh server's
+   greeting after STARTTLS is dropped (RFC 3207: the client speaks
+   first); the reply to EHLO loses the STARTTLS, CHUNKING and BINARYMIME
+   keywords of the server's own and, while TLS is not on, gets our
+   STARTTLS; and the end of each reply is counted, so that the client's
+   side knows when the server owes nothing. */
+
+#include <string.h>
+#include <strings.h>
+
+#include "smtp-internal.h"
+
+enum rtype_e { R_NORMAL, R_SWALLOW, R_EHLO } ;
+
+static int isfinal (char const *s, size_t n)
+{
+  return !(n >= 4 && s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9'
+    && s[2] >= '0' && s[2] <= '9' && s[3] == '-') ;
+}
+
+ /* a keyword that we take away from the EHLO reply */
+static int dropped (char const *s, size_t n)
+{
+  static char const *const kw[] = { "STARTTLS", "CHUNKING", "BINARYMIME", 0 } ;
+  size_t w = 4 ;
+  if (n < 4) return 0 ;
+  while (w < n && s[w] != ' ' && s[w] != '=' && s[w] != '\r' && s[w] != '\n') w++ ;
+  for (char const *const *p = kw ; *p ; p++)
+    if (strlen(*p) == w - 4 && !strncasecmp(s + 4, *p, w - 4)) return 1 ;
+  return 0 ;
+}
+
+ /* a reply line again, with sep after its code */
+static void putline (smtp *r, char const *s, size_t n, char sep)
+{
+  size_t k = n > 3 && (s[3] == ' ' || s[3] == '-') ? 4 : 3 ;
+  if (n < 3) { iobuf_put(&r->cout, s, n) ; return ; }
+  iobuf_put(&r->cout, s, 3) ;
+  iobuf_put(&r->cout, &sep, 1) ;
+  iobuf_put(&r->cout, s + k, n - k) ;
+}
+
+static int addtls (smtp const *r)
+{
+  return !r->tls && r->tlsavail ;
+}
+
+ /* the EHLO reply is one line late: a line is sent when the next kept
+    one shows that it is not the last */
+static void ehlo (smtp *r, char const *s, size_t n, int final)
+{
+  if (!r->ehlolines++ || !dropped(s, n))
+  {
+    if (r->pendlen) putline(r, r->pend, r->pendlen, '-') ;
+    memcpy(r->pend, s, n) ;
+    r->pendlen = n ;
+    r->ehlokept++ ;
+  }
+  if (!final) return ;
+  if (addtls(r) && r->ehlokept > 1) smtp_answer(r, "250-STARTTLS\r\n") ;
+  putline(r, r->pend, r->pendlen, addtls(r) && r->ehlokept == 1 ? '-' : ' ') ;
+  if (addtls(r) && r->ehlokept == 1) smtp_answer(r, "250 STARTTLS\r\n") ;
+  r->pendlen = 0 ;
+}
+
+static void begin (smtp *r, char const *s, size_t n)
+{
+  if (r->swallow) r->rtype = R_SWALLOW ;
+  else if (r->hold == SMTP_HOLD_EHLO && r->outstanding == 1 && n >= 3 && !memcmp(s, "250", 3))
+  {
+    r->rtype = R_EHLO ;
+    r->ehlolines = r->ehlokept = 0 ;
+    r->pendlen = 0 ;
+  }
+  else r->rtype = R_NORMAL ;
+}
+
+ /* a reply has ended: one less owed; the reply to a held command says
+    how the client's next bytes are read */
+static void done (smtp *r, char const *code)
+{
+  r->inreply = 0 ;
+  if (r->rtype == R_SWALLOW) r->swallow = 0 ;
+  if (r->outstanding) r->outstanding-- ;
+  if (r->outstanding || r->hold == SMTP_HOLD_NONE) return ;
+  if (r->hold == SMTP_HOLD_DATA && !memcmp(code, "354", 3))
+  {
+    r->mode = SMTP_MODE_DATA ;
+    r->dstate = SMTP_DATA_BOL ;
+  }
+  else if (r->hold == SMTP_HOLD_AUTH && !memcmp(code, "334", 3)) r->mode = SMTP_MODE_AUTH ;
+  r->hold = SMTP_HOLD_NONE ;
+}
+
+static int line (smtp *r, char const *s, size_t n)
+{
+  int final = isfinal(s, n) ;
+  if (!r->inreply) begin(r, s, n) ;
+  if (iobuf_room(&r->cout) < r->pendlen + n + SMTP_MYREPLY) return 0 ;
+  if (r->rtype == R_EHLO) ehlo(r, s, n, final) ;
+  else if (r->rtype == R_NORMAL) iobuf_put(&r->cout, s, n) ;
+  r->sin.pos += n ;
+  if (final) done(r, n >= 3 ? s : "000") ;
+  else r->inreply = 1 ;
+  return 1 ;
+}
+
+ /* a line longer than we can hold: it goes through in pieces, never
+    dropped, with STARTTLS added before it when it ends an EHLO reply */
+static int longline (smtp *r)
+{
+  char const *s = r->sin.s + r->sin.pos ;
+  size_t n = iobuf_avail(&r->sin), m ;
+  char const *nl ;
+  if (!r->longline)
+  {
+    if (!r->inreply) begin(r, s, n) ;
+    if (iobuf_room(&r->cout) < r->pendlen + SMTP_MYREPLY) return 0 ;
+    r->longline = 1 ;
+    r->longfinal = isfinal(s, n) ;
+    memcpy(r->lcode, s, 3) ;
+    if (r->rtype == R_EHLO)
+    {
+      r->ehlolines++ ; r->ehlokept++ ;
+      if (r->pendlen) putline(r, r->pend, r->pendlen, '-') ;
+      r->pendlen = 0 ;
+      if (r->longfinal && addtls(r)) smtp_answer(r, "250-STARTTLS\r\n") ;
+    }
+  }
+  nl = memchr(s, '\n', n) ;
+  m = nl ? (size_t)(nl - s) + 1 : n ;
+  if (r->rtype != R_SWALLOW)
+  {
+    size_t room = iobuf_room(&r->cout) ;
+    if (m > room) m = room ;
+    if (!m) return 0 ;
+    iobuf_put(&r->cout, s, m) ;
+  }
+  r->sin.pos += m ;
+  if (nl && m == (size_t)(nl - s) + 1)
+  {
+    r->longline = 0 ;
+    if (r->longfinal) done(r, r->lcode) ;
+    else r->inreply = 1 ;
+  }
+  return 1 ;
+}
+
+void smtp_server_parse (smtp *r)
+{
+  for (;;)
+  {
+    char const *s = r->sin.s + r->sin.pos ;
+    size_t n = iobuf_avail(&r->sin) ;
+    char const *nl ;
+    int ok ;
+    if (!n) break ;
+    if (r->longline) ok = longline(r) ;
+    else if ((nl = memchr(s, '\n', n))) ok = line(r, s, nl - s + 1) ;
+    else if (n == r->sin.cap) ok = longline(r) ;
+    else break ;
+    if (!ok) break ;
+  }
+}
