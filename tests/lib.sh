@@ -563,8 +563,9 @@ only_tls_back() {
 # configuration of our own: spool and logs under $T/exim, mail queued and
 # never delivered, every message given "X-TLS: <cipher>" and every MAIL
 # command logged as "mail from=<addr> tls=<cipher>", the cipher being
-# SSL_CIPHER in exim's environment, or "none".  Its own STARTTLS and
-# CHUNKING keywords are left at their defaults (advertised).
+# SSL_CIPHER in exim's environment, or "none"; AUTH PLAIN takes user
+# "user", password "pass".  Its own STARTTLS and CHUNKING keywords are
+# left at their defaults (advertised).
 
 exim_conf() {
   local d=$T/exim
@@ -593,6 +594,14 @@ acl_data:
 
 begin routers
 begin transports
+
+begin authenticators
+plain:
+  driver = plaintext
+  public_name = PLAIN
+  server_prompts = :
+  server_condition = \${if and {{eq{\$auth2}{user}}{eq{\$auth3}{pass}}}}
+  server_set_id = \$auth2
 EOC
   EXIM=(exim4 -C "$d/exim.conf" -bs)
   EXIM_SPOOL=$d/spool/input

@@ -1,0 +1,106 @@
+#!/bin/bash
+# client-cert-optional: with -Y the server asks for a client certificate
+# and checks it against CAFILE, but does not require one.
+#   - a CA-signed client certificate: SSL_PEER_CERT_HASH is SHA256: and the
+#     lowercase hex SHA-256 of the certificate's DER, SSL_PEER_CERT_SUBJECT
+#     is its subject as an RFC 4514 string -- in the Y block (delayed mode)
+#     and in prog's environment (immediate mode);
+#   - no client certificate: both unset, the session works;
+#   - an untrusted (self-signed) certificate: the handshake fails, exit 98.
+. "$(dirname "$0")/lib.sh"
+certs
+
+hash=SHA256:$(cert_sha256 "$CLIENT_CERT")
+# The client certificate's subject is the RDN sequence CN=client, O=Test
+# (openssl -subj /CN=client/O=Test).  RFC 4514, which src/dn.c follows,
+# writes the last RDN first: O=Test,CN=client -- as openssl's RFC 2253
+# rendering, nginx's $ssl_client_s_dn and mod_ssl's SSL_CLIENT_S_DN do.
+subject="O=Test,CN=client"
+assert_eq "subject=$subject" "$(openssl x509 -in "$CLIENT_CERT" -noout -subject -nameopt RFC2253)" \
+  "the client certificate's subject (openssl, RFC 2253)"
+export CERTFILE=$SRV_CERT KEYFILE=$SRV_KEY CAFILE=$CA
+export TEST_STATUS_FILE=$T/status TEST_YBLOCK_FILE=$T/block TEST_LOG=$T/app.log
+
+sessions=0
+# starttls S_CLIENT_ARGS... -- a STARTTLS session with openssl s_client
+# that proves the encrypted dialogue works; sets sc_rc and st (the TLS
+# child's status)
+starttls() {
+  sessions=$((sessions + 1))
+  rm -f "$T/block"
+  with_timeout 40 "$PY" "$APPS/chat.py" -t 30 \
+    'expect ^Verification: OK' \
+    'send XECHO with client cert' 'expect ^250 with client cert$' \
+    'send QUIT' 'expect ^221 ' 'exit any' \
+    -- openssl s_client -starttls smtp -connect "127.0.0.1:$PORT" -CAfile "$CA" \
+         -verify_return_error -servername localhost -cipher ECDHE-ECDSA-AES128-GCM-SHA256 \
+         -crlf -ign_eof "$@" >"$T/sc$sessions.log" 2>&1
+  sc_rc=$?
+  wait_lines "$T/status" "$sessions"
+  st=$(sed -n "${sessions}p" "$T/status")
+}
+
+# expect_block [HASH SUBJECT] -- the Y block, byte for byte
+expect_block() {
+  {
+    printf 'SSL_PROTOCOL=TLSv1.2\0SSL_CIPHER=ECDHE-ECDSA-AES128-GCM-SHA256\0'
+    printf 'SSL_TLS_SNI_SERVERNAME=localhost\0'
+    [ $# = 0 ] || printf 'SSL_PEER_CERT_HASH=%s\0SSL_PEER_CERT_SUBJECT=%s\0' "$1" "$2"
+    printf '\0'
+  } >"$T/expected"
+  cmp -s "$T/expected" "$T/block" \
+    || fail "session $sessions: Y block differs: expected [$(od -An -c "$T/expected" | tr -s ' ')] got [$(od -An -c "$T/block" 2>&1 | tr -s ' ')]"
+}
+
+# 1. delayed mode, Y block
+start_tcpserver srv ucspitlsd -Y "$PY" "$APPS/smtpish.py" Y
+
+starttls -cert "$CLIENT_CERT" -key "$CLIENT_KEY"
+[ "$sc_rc" = 0 ] || fail "session with a client certificate failed: $(tail -n 5 "$T/sc$sessions.log")"
+assert_eq "exit 0" "$st" "TLS child status, client certificate"
+expect_block "$hash" "$subject"
+
+starttls
+[ "$sc_rc" = 0 ] || fail "session without a client certificate failed: $(tail -n 5 "$T/sc$sessions.log")"
+assert_eq "exit 0" "$st" "TLS child status, no client certificate"
+expect_block
+
+starttls -cert "$SELF_CERT" -key "$SELF_KEY"
+[ "$sc_rc" != 0 ] || fail "session with an untrusted client certificate succeeded"
+grep -q '^250 with client cert' "$T/sc$sessions.log" && fail "the untrusted client got an answer over TLS"
+assert_eq "exit 98" "$st" "TLS child status, untrusted client certificate"
+[ -f "$T/block" ] || fail "app did not record the control channel"
+[ ! -s "$T/block" ] || fail "a facts block was sent although the handshake failed: [$(od -An -c "$T/block")]"
+grep -q '^ucspitlsd: fatal: .*BR_ERR' "$T/srv.err" || fail "no fatal message naming BearSSL's error"
+stop srv
+
+# 2. immediate mode: the facts in prog's environment (Python ssl client)
+start_tcpserver imm ucspitlsd -i -Y "$PY" "$APPS/dumpenv.py" "$T/env"
+with_timeout 30 "$PY" "$APPS/tlsclient.py" -p "$PORT" --ca "$CA" --sni localhost \
+  --cert "$CLIENT_CERT" --key "$CLIENT_KEY" tls readall >"$T/py1.log" 2>&1 \
+  || fail "immediate session with a client certificate failed: $(tail -n 3 "$T/py1.log")"
+wait_file "$T/env"
+assert_file_contains "$T/env" "env SSL_PEER_CERT_HASH=$hash"
+assert_file_contains "$T/env" "env SSL_PEER_CERT_SUBJECT=$subject"
+grep -qx "env SSL_PEER_CERT_SUBJECT=$subject" "$T/env" || fail "SSL_PEER_CERT_SUBJECT is not exactly $subject"
+grep -qx "env SSL_PEER_CERT_HASH=$hash" "$T/env" || fail "SSL_PEER_CERT_HASH is not exactly $hash"
+assert_file_not_contains "$T/env" "env CAFILE=" "prog's environment"
+rm -f "$T/env"
+
+with_timeout 30 "$PY" "$APPS/tlsclient.py" -p "$PORT" --ca "$CA" --sni localhost tls readall \
+  >"$T/py2.log" 2>&1 || fail "immediate session without a client certificate failed: $(tail -n 3 "$T/py2.log")"
+wait_file "$T/env"
+assert_file_not_contains "$T/env" "SSL_PEER_CERT_"
+assert_file_contains "$T/env" "env SSL_PROTOCOL=TLSv1.2"
+rm -f "$T/env"
+
+# untrusted: ucspitlsd itself exits 98 and prog never runs
+stop imm
+start_tcpserver imm2 "$APPS/record-exit" "$T/imm2.status" ucspitlsd -i -Y "$PY" "$APPS/dumpenv.py" "$T/env"
+with_timeout 30 "$PY" "$APPS/tlsclient.py" -p "$PORT" --ca "$CA" --sni localhost \
+  --cert "$SELF_CERT" --key "$SELF_KEY" tls readall >"$T/py3.log" 2>&1 \
+  && fail "immediate session with an untrusted client certificate succeeded"
+wait_lines "$T/imm2.status" 1
+assert_eq "exit 98" "$(cat "$T/imm2.status")" "ucspitlsd -i status, untrusted client certificate"
+[ ! -e "$T/env" ] || fail "prog ran although the client certificate was refused"
+pass
