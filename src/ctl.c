@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <unistd.h>
+#include <sys/socket.h>
 
 #include <skalibs/allreadwrite.h>
 #include <skalibs/djbunix.h>
@@ -34,6 +35,14 @@ void ctl_ready (void *p, facts const *f)
     /* prog may be gone already: then nobody needs the facts */
     if (allwrite(c->fd, buf, n) < n && errno != EPIPE && errno != ECONNRESET)
       strerr_warnwusys("write to the control channel") ;
+  }
+  /* EOF first; then drop what prog wrote after its byte, or closing
+     with unread data would reset the socket under prog's feet */
+  shutdown(c->fd, SHUT_WR) ;
+  if (ndelay_on(c->fd) == 0)
+  {
+    char junk[256] ;
+    while (read(c->fd, junk, sizeof(junk)) > 0) ;
   }
   fd_close(c->fd) ;
   c->fd = -1 ;

@@ -2,8 +2,9 @@
 
 /* dn.c: a distinguished name, as DER from a peer's certificate, turned
    into an RFC 4514 string ("CN=client,O=Example"). The input comes from
-   the peer: every length is checked, and control bytes come out as \xNN
-   so that the result can never end a line or a NAME=VALUE string. */
+   the peer: every length is checked, and control bytes (and backslash)
+   come out as \xNN, so that the result can never end a line or a
+   NAME=VALUE string, and a backslash always starts an escape. */
 
 #include <string.h>
 
@@ -139,8 +140,8 @@ static void put_value (out *o, unsigned int tag, der const *v, der const *whole)
   for (size_t i = 0 ; i + step <= v->len ; i += step)
   {
     unsigned char c = bmp ? (v->s[i] ? '?' : v->s[i + 1]) : v->s[i] ;
-    if (c < 0x20 || c == 0x7f) put_hexbyte(o, "\\x", c) ;
-    else if (strchr("\",+;<>\\=", c) || ((c == '#' || c == ' ') && !i) || (c == ' ' && i + step == v->len))
+    if (c < 0x20 || c == 0x7f || c == '\\') put_hexbyte(o, "\\x", c) ;
+    else if (strchr("\",+;<>=", c) || ((c == '#' || c == ' ') && !i) || (c == ' ' && i + step == v->len))
     {
       char b[2] = { '\\', (char)c } ;
       put(o, b, 2) ;

@@ -25,8 +25,10 @@ int facts_is_var (char const *s)
 }
 
  /* escapes src into dst (at most max bytes, NUL included, whole escapes
-    only); returns the length written, without the NUL */
-size_t facts_escape (char *dst, size_t max, char const *src)
+    only); returns the length written, without the NUL. Backslash is
+    escaped too, so that \xNN always means an escape; for the log line,
+    space as well, so that a value can never look like a field. */
+size_t facts_escape (char *dst, size_t max, char const *src, int forlog)
 {
   static char const hex[] = "0123456789abcdef" ;
   size_t n = 0 ;
@@ -34,7 +36,7 @@ size_t facts_escape (char *dst, size_t max, char const *src)
   for (; *src ; src++)
   {
     unsigned char c = *src ;
-    if (c < 0x20 || c == 0x7f)
+    if (c < 0x20 || c == 0x7f || c == '\\' || (forlog && c == ' '))
     {
       if (n + 4 >= max) break ;
       dst[n++] = '\\' ; dst[n++] = 'x' ;
@@ -50,14 +52,21 @@ size_t facts_escape (char *dst, size_t max, char const *src)
   return n ;
 }
 
- /* NAME=VALUE\0 into s, within max bytes; a value that does not fit whole is left out */
-static size_t add (char *s, size_t max, char const *name, char const *value)
+ /* NAME=VALUE\0 into s, within max bytes; a value that does not fit whole
+    is left out. The subject comes escaped already (dn_format). */
+static size_t add (char *s, size_t max, char const *name, char const *value, int escaped)
 {
   size_t n = strlen(name), m ;
   char tmp[FACTS_BLOCK_MAX] ;
   if (!value || !*value) return 0 ;
-  m = facts_escape(tmp, sizeof(tmp), value) ;
-  if (strlen(value) && !m) return 0 ;
+  if (escaped)
+  {
+    m = strlen(value) ;
+    if (m >= sizeof(tmp)) return 0 ;
+    memcpy(tmp, value, m) ;
+  }
+  else m = facts_escape(tmp, sizeof(tmp), value, 0) ;
+  if (!m) return 0 ;
   if (n + 1 + m + 1 > max) return 0 ;
   memcpy(s, name, n) ;
   s[n] = '=' ;
@@ -71,7 +80,7 @@ size_t facts_block (facts const *f, char *s)
   char const *values[5] = { f->protocol, f->cipher, f->sni, f->hash, f->subject } ;
   size_t len = 0 ;
   for (unsigned int i = 0 ; i < 5 ; i++)
-    len += add(s + len, FACTS_BLOCK_MAX - 1 - len, names[i], values[i]) ;
+    len += add(s + len, FACTS_BLOCK_MAX - 1 - len, names[i], values[i], i == 4) ;
   s[len++] = 0 ;
   return len ;
 }

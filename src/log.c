@@ -40,7 +40,7 @@ void log_end (tlsopts const *o, facts const *f, uint64_t in, uint64_t out, char 
   fms[1] = '0' + (ms % 100) / 10 ;
   fms[2] = '0' + ms % 10 ;
   fms[3] = 0 ;
-  if (!facts_escape(sni, sizeof(sni), f->sni)) sni[0] = '-', sni[1] = 0 ;
+  if (!facts_escape(sni, sizeof(sni), f->sni, 1)) sni[0] = '-', sni[1] = 0 ;
   strerr_warn(PROG, ": info: peer=", o->peer ? o->peer : "-",
     " sni=", sni,
     " protocol=", f->protocol ? f->protocol : "-",

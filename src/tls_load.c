@@ -25,7 +25,7 @@ static void *xdup (void const *s, size_t n)
 {
   void *p = malloc(n ? n : 1) ;
   if (!p) strerr_diefusys(UCSPITLS_EXIT_SYS, "allocate memory") ;
-  memcpy(p, s, n) ;
+  if (n) memcpy(p, s, n) ;
   return p ;
 }
 
@@ -118,13 +118,13 @@ static void add_cert (void *ctx, char const *file, char const *name, unsigned ch
   chain *ch = ctx ;
   br_x509_certificate *c ;
   if (!is_cert(name)) return ;
+  if (!len) dieconf("empty certificate in ", file) ;
   c = realloc(ch->c, (ch->n + 1) * sizeof(br_x509_certificate)) ;
   if (!c) strerr_diefusys(UCSPITLS_EXIT_SYS, "allocate memory") ;
   ch->c = c ;
   ch->c[ch->n].data = xdup(s, len) ;
   ch->c[ch->n].data_len = len ;
   ch->n++ ;
-  (void)file ;
 }
 
 static void nop_dn (void *ctx, void const *s, size_t n) { (void)ctx ; (void)s ; (void)n ; }
@@ -223,6 +223,11 @@ static void add_anchor (void *ctx, char const *file, char const *name, unsigned 
   br_x509_pkey const *pk ;
   br_x509_trust_anchor *ta ;
   if (!is_cert(name)) return ;
+  if (!len)
+  {
+    if (t->strict) dieconf("empty certificate in ", file) ;
+    return ;
+  }
   br_x509_decoder_init(&dec, &sa_append, &dn) ;
   br_x509_decoder_push(&dec, s, len) ;
   pk = br_x509_decoder_get_pkey(&dec) ;

@@ -37,6 +37,11 @@
 #define strerr_warnfusys(...) strerr_warnsys(PROG, ": fatal: unable to ", __VA_ARGS__)
 #define REC_HANDSHAKE 22
 #define REC_CCS 20
+#define REC_APPDATA 23
+
+ /* Empty records are legal, a few at a time; a flood of them is a peer
+    making us work for nothing (OpenSSL draws the line at 32 too). */
+#define MAX_EMPTY_RECORDS 32
 
 typedef struct loop_s loop, *loop_ref ;
 struct loop_s
@@ -60,6 +65,8 @@ struct loop_s
   unsigned char hdr[5] ;       /* incoming record framing */
   unsigned int hdrlen ;
   unsigned int bodyleft ;
+  unsigned int overhead ;      /* AEAD bytes in an application record: its body when it is empty */
+  unsigned int empties ;       /* consecutive empty application records */
   unsigned char ahead[5] ;     /* read from the network, not yet given to the engine */
   unsigned int aheadlen ;
 } ;
@@ -128,7 +135,13 @@ static void frame (loop *l, unsigned char const *s, size_t n)
         l->bodyleft = ((unsigned int)l->hdr[3] << 8) | l->hdr[4] ;
         if (l->hsdone)
         {
-          if (l->hdr[0] == REC_ALERT) l->held = 1 ;
+          if (l->hdr[0] == REC_APPDATA)
+          {
+            if (l->bodyleft > l->overhead) l->empties = 0 ;
+            else if (++l->empties > MAX_EMPTY_RECORDS)
+              die_tls(l, "TLS connection failed: ", "the peer sent too many empty records", 0) ;
+          }
+          else if (l->hdr[0] == REC_ALERT) l->held = 1 ;
           else if (l->hdr[0] == REC_HANDSHAKE || l->hdr[0] == REC_CCS)
             die_tls(l, "TLS connection failed: ", "the peer attempted a renegotiation, which is refused", 0) ;
         }
@@ -174,6 +187,8 @@ static void handshake_done (loop *l, tlsready_func *ready, void *ctx)
   br_ssl_engine_get_session_parameters(l->eng, &sp) ;
   l->f.protocol = "TLSv1.2" ;
   l->f.cipher = tls_suite_name(sp.cipher_suite) ;
+  /* ChaCha20-Poly1305: the tag; AES-GCM: explicit nonce and tag */
+  l->overhead = strstr(l->f.cipher, "CHACHA") ? 16 : 24 ;
   copy_sni(l) ;
   if (l->x) tlsx509_facts(l->x, &l->f) ;
   tain_copynow(&l->lastio) ;
@@ -242,7 +257,8 @@ static int do_netr (loop *l)
     l->peereof = 1 ;
     return 0 ;
   }
-  l->active = 1 ;
+  /* ciphertext alone is not activity for -I: empty records would keep
+     a connection alive forever */
   if ((size_t)r > len) { l->aheadlen = r - len ; r = len ; }
   frame(l, buf, r) ;
   br_ssl_engine_recvrec_ack(l->eng, r) ;

@@ -102,11 +102,28 @@ static tlscred const *pick (char const *name)
  /* The chosen pair installs BearSSL's single-key policy in the context;
     the engine reads policy_vtable afresh for each later step. */
 
+/* BearSSL keeps the name as a C string in a buffer that was zero when the
+   process started: a byte after the first NUL means the client's name had
+   a NUL in it, and such a name would pass for its first part. */
+static int sni_has_nul (br_ssl_engine_context const *eng)
+{
+  char const *s = eng->server_name ;
+  size_t n = strlen(s) ;
+  for (size_t i = n + 1 ; i < sizeof(eng->server_name) ; i++) if (s[i]) return 1 ;
+  return 0 ;
+}
+
 static int sni_choose (br_ssl_server_policy_class const **pctx, br_ssl_server_context const *cc, br_ssl_server_choices *choices)
 {
   br_ssl_server_context *w = (br_ssl_server_context *)cc ;
-  tlscred const *c = pick(br_ssl_engine_get_server_name(&cc->eng)) ;
+  tlscred const *c ;
   (void)pctx ;
+  if (sni_has_nul(&cc->eng))
+  {
+    tls_fail_reason = "the server name that the client asked for contains a NUL byte" ;
+    return 0 ;
+  }
+  c = pick(br_ssl_engine_get_server_name(&cc->eng)) ;
   if (!c)
   {
     tls_fail_reason = "no certificate for the server name that the client asked for" ;

@@ -64,7 +64,7 @@ struct facts_s
 
 #define FACTS_BLOCK_MAX 4096
 extern size_t facts_block (facts const *, char *) ;  /* writes <= FACTS_BLOCK_MAX bytes */
-extern size_t facts_escape (char *, size_t, char const *) ;
+extern size_t facts_escape (char *, size_t, char const *, int) ;
 extern int facts_is_var (char const *) ;
 
  /* called once, when the handshake has completed */

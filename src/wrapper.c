@@ -35,7 +35,7 @@ int wrapper_is_confvar (char const *s)
     size_t n = strlen(*p) ;
     if (strncmp(s, *p, n)) continue ;
     if (s[n] == '=' || !s[n]) return 1 ;
-    if (s[n] == ':' && (n == 8 || n == 7)) return 1 ;  /* CERTFILE:name, KEYFILE:name */
+    if (s[n] == ':' && (!strcmp(*p, "CERTFILE") || !strcmp(*p, "KEYFILE"))) return 1 ;  /* CERTFILE:name, KEYFILE:name */
   }
   return 0 ;
 }
@@ -160,7 +160,11 @@ static void delayed (tlsopts const *o, ids const *id, char const *const *argv, c
     {
       static char const hex[] = "0123456789abcdef" ;
       char h[5] = { '0', 'x', hex[(b >> 4) & 15], hex[b & 15], 0 } ;
-      strerr_dief(UCSPITLS_EXIT_USAGE, "control protocol error: prog wrote byte ", h, " on SSLCTLFD, not y or Y") ;
+      facts f = { .protocol = 0, .cipher = 0 } ;
+      f.sni[0] = 0 ;
+      strerr_warn(PROG, ": fatal: control protocol error: prog wrote byte ", h, " on SSLCTLFD, not y or Y") ;
+      log_end(o, &f, 0, 0, "protocol-error") ;
+      _exit(UCSPITLS_EXIT_USAGE) ;
     }
     c.block = b == 'Y' ;
     (*run)(o, &fds, &ctl_ready, &c) ;
