@@ -20,6 +20,8 @@ COMMON := src/tls_run.o src/tls_engine.o src/tls_load.o src/tls_x509.o \
   src/dn.o src/facts.o src/sni.o src/ctl.o src/log.o src/opts.o src/wrapper.o
 SERVER := src/ucspitlsd.o src/tls_server.o
 CLIENT := src/ucspitlsc.o src/tls_client.o
+# starttls-smtpd is an application of the interface: skalibs only, no TLS
+SMTPD := src/starttls-smtpd.o src/smtp-client.o src/smtp-server.o src/smtp-iobuf.o
 
 # config.mak has no rule of its own on purpose: make would run configure
 # while reading this file, before `make check` has installed the libraries.
@@ -29,7 +31,7 @@ all: configured
 configured:
 	@test -f config.mak || ./configure
 
-programs: src/ucspitlsd src/ucspitlsc
+programs: src/ucspitlsd src/ucspitlsc src/starttls-smtpd
 
 src/ucspitlsd: $(SERVER) $(COMMON)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(SERVER) $(COMMON) $(LDLIBS)
@@ -37,12 +39,17 @@ src/ucspitlsd: $(SERVER) $(COMMON)
 src/ucspitlsc: $(CLIENT) $(COMMON)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(CLIENT) $(COMMON) $(LDLIBS)
 
+src/starttls-smtpd: $(SMTPD)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(SMTPD) -lskarnet
+
 src/%.o: src/%.c $(wildcard config.mak)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 # explicit header dependencies
 $(COMMON) $(SERVER) $(CLIENT): src/ucspitls.h
 src/tls_run.o src/tls_engine.o src/tls_load.o src/tls_x509.o src/dn.o src/tls_server.o src/tls_client.o: src/tls-internal.h
+$(SMTPD): src/smtp-internal.h
+src/starttls-smtpd.o: src/ucspitls.h
 
 install: all
 	@$(MAKE) --no-print-directory install-files
@@ -76,7 +83,7 @@ demo:
 	src/demo/run-demo
 
 clean:
-	rm -f src/*.o src/ucspitlsd src/ucspitlsc
+	rm -f src/*.o src/ucspitlsd src/ucspitlsc src/starttls-smtpd
 
 distclean: clean
 	rm -f config.mak

@@ -1,2 +1,2 @@
-BIN_TARGETS := ucspitlsd ucspitlsc
-MAN_TARGETS := doc/ucspitlsd.1 doc/ucspitlsc.1
+BIN_TARGETS := ucspitlsd ucspitlsc starttls-smtpd
+MAN_TARGETS := doc/ucspitlsd.1 doc/ucspitlsc.1 doc/starttls-smtpd.1

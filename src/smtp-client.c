@@ -95,7 +95,7 @@ static int command (smtp *r)
     if (n < SMTP_LINEMAX) return 0 ;
     if (!smtp_can_answer(r)) return -1 ;
     smtp_answer(r, "500 5.5.2 Line too long\r\n") ;
-    r->cin.pos += n ;
+    r->cin.pos += SMTP_LINEMAX ;
     r->mode = SMTP_MODE_SKIP ;
     return 1 ;
   }

@@ -47,6 +47,7 @@ struct ctx_s
   int sr, sw ;        /* the server's stdout and stdin; -1 when closed */
   int ctl, tlsr, tlsw ;
   int cwdead ;        /* the client cannot be written to any more */
+  int eofseen ;       /* the server's output has ended */
   pid_t pid ;         /* the server */
   pid_t oldpid ;      /* the plaintext server, ended at the switch */
   unsigned int timeout ;
@@ -125,15 +126,31 @@ static void reap_old (ctx *c, int now)
 }
 
  /* the session is over: the server's exit code is ours */
-static void finish (ctx *, int) __attribute__((noreturn)) ;
-static void finish (ctx *c, int killit)
+static void finish (ctx *) __attribute__((noreturn)) ;
+static void finish (ctx *c)
 {
   int wstat ;
   close_server(c) ;
-  if (killit) kill(c->pid, SIGTERM) ;
   reap_old(c, 1) ;
   if (wait_pid(c->pid, &wstat) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "wait for the server") ;
   _exit(WIFEXITED(wstat) ? WEXITSTATUS(wstat) : UCSPITLS_EXIT_SYS) ;
+}
+
+static void server_ended (ctx *c)
+{
+  smtp *r = &c->r ;
+  static char const msg[] = "421 4.3.0 Server ended, closing connection\r\n" ;
+  c->eofseen = 1 ;
+  /* a last line without its LF is still the server's */
+  if (!r->swallow && iobuf_avail(&r->sin) && iobuf_avail(&r->sin) + 2 <= iobuf_room(&r->cout))
+  {
+    iobuf_put(&r->cout, r->sin.s + r->sin.pos, iobuf_avail(&r->sin)) ;
+    iobuf_put(&r->cout, "\r\n", 2) ;
+  }
+  r->sin.pos = r->sin.len = 0 ;
+  /* it died owing replies (or never started): the client must not wait */
+  if (r->outstanding && iobuf_room(&r->cout) >= sizeof(msg) - 1)
+    iobuf_put(&r->cout, msg, sizeof(msg) - 1) ;
 }
 
 static void refresh (ctx *c)
@@ -295,7 +312,8 @@ static void step (ctx *c)
     if (c->cwdead) r->cout.pos = r->cout.len = 0 ;
   }
   if (r->phase == SMTP_PHASE_GOAHEAD && !iobuf_avail(&r->cout)) ask_tls(c) ;
-  if (c->sr < 0 && r->phase == SMTP_PHASE_RELAY && (c->cwdead || !iobuf_avail(&r->cout))) finish(c, 0) ;
+  if (c->sr < 0 && r->phase == SMTP_PHASE_RELAY && !c->eofseen) server_ended(c) ;
+  if (c->sr < 0 && r->phase == SMTP_PHASE_RELAY && (c->cwdead || !iobuf_avail(&r->cout))) finish(c) ;
 }
 
 static void run (ctx *) __attribute__((noreturn)) ;

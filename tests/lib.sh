@@ -464,10 +464,12 @@ certs() {
 #                       holds CHILD (same), NAME.err has exactly two lines:
 #                       one "ucspitlsd: fatal: " line containing REASON (an
 #                       ERE), then the -v2 line ending " end=END" (an ERE
-#                       too); and no
-#                       ucspitlsd or ucspitlsc process is left ($TLSPROG
-#                       names the program in the lines: ucspitlsc for the
-#                       client side; default ucspitlsd)
+#                       too); and no ucspitlsd or ucspitlsc process is
+#                       left ($TLSPROG names the program in the lines:
+#                       ucspitlsc for the client side; default ucspitlsd)
+#   total_within NAME MIN MAX   the connection ended MIN to MAX seconds
+#                       after the client connected (see below)
+#   only_tls_back NAME  what the server sent back is TLS records or nothing
 #   wait_no_ucspitlsd [SECS]    wait until no ucspitlsd (nor ucspitlsc) of
 #                       this test runs
 #   status_line FILE            the first line of FILE, "-" if none
