@@ -82,10 +82,18 @@ demo:
 	$(MAKE) all
 	src/demo/run-demo
 
+deps-bench:
+	@sh package/install-deps bench
+
+# make bench: installs the peers, builds, measures (BENCH_QUICK=1 for a short run)
+bench: deps-bench
+	$(MAKE) all
+	tests/bench/run
+
 clean:
 	rm -f src/*.o src/ucspitlsd src/ucspitlsc src/starttls-smtpd
 
 distclean: clean
 	rm -f config.mak
 
-.PHONY: all configured programs install install-files check check-asan demo clean distclean deps-build deps-test
+.PHONY: all configured programs install install-files check check-asan bench demo clean distclean deps-build deps-test deps-bench

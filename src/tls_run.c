@@ -19,6 +19,8 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <skalibs/allreadwrite.h>
 #include <skalibs/error.h>
@@ -365,6 +367,12 @@ void tls_run (br_ssl_engine_context *eng, tlsx509 const *x, tlsopts const *o, tl
   if (ndelay_on(l.fd.netr) == -1 || ndelay_on(l.fd.netw) == -1
    || ndelay_on(l.fd.appr) == -1 || ndelay_on(l.fd.appw) == -1)
     die_sys(&l, "set fds non-blocking") ;
+  /* records are whole messages: Nagle would hold the handshake's last
+     flight back for a delayed ACK. Not a socket (tests, pipes): no matter. */
+  {
+    int one = 1 ;
+    setsockopt(l.fd.netw, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) ;
+  }
   tain_now_g() ;
   if (o->kto)
   {
