@@ -90,10 +90,15 @@ bench: deps-bench
 	$(MAKE) all
 	tests/bench/run
 
+# libFuzzer targets (tests/fuzz/fuzz-*.c, clang-14), each for FUZZTIME seconds
+FUZZTIME ?= 60
+fuzz: deps-test
+	tests/fuzz/run $(FUZZTIME)
+
 clean:
 	rm -f src/*.o src/ucspitlsd src/ucspitlsc src/starttls-smtpd
 
 distclean: clean
 	rm -f config.mak
 
-.PHONY: all configured programs install install-files check check-asan bench demo clean distclean deps-build deps-test deps-bench
+.PHONY: all configured programs install install-files check check-asan bench fuzz demo clean distclean deps-build deps-test deps-bench

@@ -1,0 +1,87 @@
+#!/bin/bash
+# ctl-facts-escape: a value that the peer chose reaches prog escaped, in
+# the Y block and in the environment (immediate mode): a newline, an ESC,
+# a NUL come out as \x0a, \x1b, \x00, so that the peer can never end a
+# string early or start a variable of its own.
+#   SNI (sent raw by tests/apps/minitls):  evil<LF>SSL_INJECTED=1<ESC>[31m=
+#   client certificate subject: CN=evil<LF>SSL_INJECTED=1, O=a=b,
+#     OU=nul<NUL>SSL_NUL=1, OU=esc<ESC>[31m (a NUL cannot be given to
+#     openssl -subj: tests/apps/resign-cert.py puts it in and signs again)
+# The block is compared byte for byte; the environment must carry the
+# escaped values and no variable the peer named; the -v2 line stays one
+# line, with the newline and the ESC escaped (how it writes other bytes,
+# '=' or space, is its own business).
+. "$(dirname "$0")/lib.sh"
+certs
+export CERTFILE=$SRV_CERT KEYFILE=$SRV_KEY CAFILE=$CA
+
+sni_step='tls evil\nSSL_INJECTED=1\x1b[31m='
+sni_out='evil\x0aSSL_INJECTED=1\x1b[31m='          # as prog must see it
+subj_out='OU=esc\x1b[31m,OU=nul\x00SSL_NUL\=1,O=a\=b,CN=evil\x0aSSL_INJECTED\=1'
+
+# dumped NAME -- the value of NAME in the dump, dumpenv's own escaping
+# (backslash doubled) undone
+dumped() { sed -n "s/^env $1=//p" "$dump" | sed 's/\\\\/\\/g'; }
+no_injected() { # DUMP
+  if grep -E '^env (SSL_INJECTED|SSL_NUL)' "$1"; then fail "a peer-named variable in prog's environment"; fi
+  assert_eq 0 "$(grep -c 'SSL_INJECTED=1$' "$1")" "lines of the dump ending with the injected text"
+}
+
+# 1. SNI, immediate mode: the environment and the -v2 line
+start_tcpserver sni_env ucspitlsd -i -v2 "$PY" "$APPS/dumpenv.py" "$T/sni.dump"
+with_timeout 30 "$PY" "$APPS/miniclient.py" -p "$PORT" "$sni_step" readall >"$T/sni_env.client" 2>&1 \
+  || fail "sni_env: client: $(tail -n 3 "$T/sni_env.client")"
+dump=$T/sni.dump
+wait_file "$dump"
+assert_eq "$sni_out" "$(dumped SSL_TLS_SNI_SERVERNAME)" "SSL_TLS_SNI_SERVERNAME in the environment"
+no_injected "$dump"
+wait_lines "$T/sni_env.err" 1
+sleep 0.2
+assert_eq 1 "$(wc -l <"$T/sni_env.err")" "lines on stderr (the -v2 line must stay one line)"
+assert_file_contains "$T/sni_env.err" ' sni=evil\x0aSSL_INJECTED' "the -v2 line"
+if grep -q "$(printf '\033')" "$T/sni_env.err"; then fail "a raw ESC in the -v2 line: $(cat -v "$T/sni_env.err")"; fi
+
+# 2. SNI, the Y block
+TEST_YBLOCK_FILE=$T/sni.block TEST_STATUS_FILE=$T/sni_y.child \
+  start_tcpserver sni_y ucspitlsd -v2 "$PY" "$APPS/smtpish.py" Y
+with_timeout 30 "$PY" "$APPS/miniclient.py" -p "$PORT" \
+  'reply 220' 'send STARTTLS' 'reply 220' "$sni_step" 'send QUIT' 'reply 221' eof \
+  >"$T/sni_y.client" 2>&1 || fail "sni_y: client: $(tail -n 3 "$T/sni_y.client")"
+wait_lines "$T/sni_y.child" 1
+printf 'SSL_PROTOCOL=TLSv1.2\0SSL_CIPHER=ECDHE-ECDSA-CHACHA20-POLY1305\0SSL_TLS_SNI_SERVERNAME=%s\0\0' "$sni_out" >"$T/expected"
+cmp -s "$T/expected" "$T/sni.block" || fail "the Y block with a hostile SNI: [$(od -An -c "$T/sni.block" | tr -s ' ')]"
+
+# the client certificate
+printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n' >"$T/evil.ext"
+openssl req -new -key "$CLIENT_KEY" -utf8 \
+  -subj "/CN=evil"$'\n'"SSL_INJECTED=1/O=a\\=b/OU=nulXSSL_NUL=1/OU=esc"$'\e'"[31m" -out "$T/evil.csr" 2>"$T/openssl.log" \
+  && openssl x509 -req -in "$T/evil.csr" -CA "$CA" -CAkey "$CA_KEY" -set_serial 0x5eed -days 30 -sha256 \
+       -extfile "$T/evil.ext" -out "$T/evil0.pem" 2>>"$T/openssl.log" \
+  && "$PY" "$APPS/resign-cert.py" "$T/evil0.pem" "$T/evil.pem" "$CA_KEY" 'nulX' 'nul\x00' 2>>"$T/openssl.log" \
+  && openssl verify -CAfile "$CA" "$T/evil.pem" >>"$T/openssl.log" 2>&1 \
+  || fail "could not make the certificate: $(cat "$T/openssl.log")"
+hash=SHA256:$(cert_sha256 "$T/evil.pem")
+
+# 3. subject, immediate mode: the environment
+start_tcpserver subj_env ucspitlsd -i -y -v2 "$PY" "$APPS/dumpenv.py" "$T/subj.dump"
+with_timeout 30 "$PY" "$APPS/tlsclient.py" -p "$PORT" --cert "$T/evil.pem" --key "$CLIENT_KEY" tls readall \
+  >"$T/subj_env.client" 2>&1 || fail "subj_env: client: $(tail -n 3 "$T/subj_env.client")"
+dump=$T/subj.dump
+wait_file "$dump"
+assert_eq "$subj_out" "$(dumped SSL_PEER_CERT_SUBJECT)" "SSL_PEER_CERT_SUBJECT in the environment"
+assert_eq "$hash" "$(dumped SSL_PEER_CERT_HASH)" "SSL_PEER_CERT_HASH in the environment"
+no_injected "$dump"
+
+# 4. subject, the Y block
+TEST_YBLOCK_FILE=$T/subj.block TEST_STATUS_FILE=$T/subj_y.child \
+  start_tcpserver subj_y ucspitlsd -y -v2 "$PY" "$APPS/smtpish.py" Y
+with_timeout 30 "$PY" "$APPS/tlsclient.py" -p "$PORT" --cert "$T/evil.pem" --key "$CLIENT_KEY" \
+  'reply 220' 'send STARTTLS' 'reply 220' tls 'send QUIT' 'reply 221' eof \
+  >"$T/subj_y.client" 2>&1 || fail "subj_y: client: $(tail -n 3 "$T/subj_y.client")"
+cipher=$(sed -n 's/^tls version=TLSv1.2 cipher=//p' "$T/subj_y.client")
+wait_lines "$T/subj_y.child" 1
+printf 'SSL_PROTOCOL=TLSv1.2\0SSL_CIPHER=%s\0SSL_PEER_CERT_HASH=%s\0SSL_PEER_CERT_SUBJECT=%s\0\0' \
+  "$cipher" "$hash" "$subj_out" >"$T/expected"
+cmp -s "$T/expected" "$T/subj.block" || fail "the Y block with a hostile subject: [$(od -An -c "$T/subj.block" | tr -s ' ')]"
+wait_no_ucspitlsd
+pass
