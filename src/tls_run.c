@@ -45,6 +45,14 @@
     making us work for nothing (OpenSSL draws the line at 32 too). */
 #define MAX_EMPTY_RECORDS 32
 
+typedef struct recframe_s recframe, *recframe_ref ;
+struct recframe_s
+{
+  unsigned char hdr[5] ;
+  unsigned int hdrlen ;
+  unsigned int bodyleft ;
+} ;
+
 typedef struct loop_s loop, *loop_ref ;
 struct loop_s
 {
@@ -64,9 +72,9 @@ struct loop_s
   unsigned int held : 1 ;      /* the peer's alert record is held back */
   unsigned int appwdead : 1 ;  /* prog will not read any more */
   unsigned int active : 1 ;    /* some byte moved in this round */
-  unsigned char hdr[5] ;       /* incoming record framing */
-  unsigned int hdrlen ;
-  unsigned int bodyleft ;
+  unsigned int ccssent : 1 ;   /* our records are encrypted from here on */
+  recframe rin ;               /* incoming record framing */
+  recframe rout ;              /* outgoing record framing */
   unsigned int overhead ;      /* AEAD bytes in an application record: its body when it is empty */
   unsigned int empties ;       /* consecutive empty application records */
   unsigned char ahead[5] ;     /* read from the network, not yet given to the engine */
@@ -98,11 +106,47 @@ static void copy_sni (loop *l)
   memcpy(l->f.sni, sni, n) ; l->f.sni[n] = 0 ;
 }
 
+/* BearSSL fails some handshakes without a word: a certificate it does
+   not accept, a client certificate that is missing. Before our
+   ChangeCipherSpec our records are in clear, so we can say why. */
+static void send_alert (loop *l, int err)
+{
+  unsigned char rec[7] = { REC_ALERT, 3, 3, 0, 2, 2, 40 } ;  /* fatal handshake_failure */
+  if (l->hsdone || l->ccssent || l->netwdone) return ;
+  if (err == BR_ERR_X509_EXPIRED) rec[6] = 45 ;           /* certificate_expired */
+  else if (err == BR_ERR_X509_NOT_TRUSTED) rec[6] = 48 ;  /* unknown_ca */
+  else if (err > BR_ERR_X509_OK && err < 64) rec[6] = 42 ;  /* bad_certificate */
+  else if (err != BR_ERR_NO_CLIENT_AUTH && !tls_fail_reason) return ;
+  if (fd_write(l->fd.netw, (char const *)rec, sizeof(rec)) < (ssize_t)sizeof(rec)) return ;
+}
+
+/* Exiting with the peer's last flight unread would reset the connection,
+   and a reset can destroy our alert in the peer's buffers before it is
+   read: half-close, and drain for a moment. */
+static void linger (loop *l)
+{
+  tain deadline ;
+  if (l->netwdone || l->peereof) return ;
+  if (shutdown(l->fd.netw, SHUT_WR) == -1) return ;
+  tain_now_g() ;
+  tain_addsec_g(&deadline, 1) ;
+  for (;;)
+  {
+    char junk[4096] ;
+    iopause_fd x = { .fd = l->fd.netr, .events = IOPAUSE_READ } ;
+    if (iopause_g(&x, 1, &deadline) <= 0) return ;
+    ssize_t r = fd_read(l->fd.netr, junk, sizeof(junk)) ;
+    if (!r || (r == -1 && !error_isagain(errno))) return ;
+  }
+}
+
 static void die_engine (loop *l, int err) __attribute__((noreturn)) ;
 static void die_engine (loop *l, int err)
 {
   char const *what = l->hsdone ? "TLS connection failed: " : "TLS handshake failed: " ;
   if (!l->hsdone) copy_sni(l) ;
+  send_alert(l, err) ;
+  linger(l) ;
   if (tls_fail_reason) die_tls(l, what, tls_fail_reason, tls_error_name(err)) ;
   die_tls(l, what, tls_error_text(err), tls_error_name(err)) ;
 }
@@ -120,42 +164,67 @@ static void die_sys (loop const *l, char const *what)
 }
 
  /* Framing: the engine asks for a header, then the body, never more,
-    so every chunk that we read stays within one of them. */
+    so every chunk that we read stays within one of them; what it gives
+    us to write is whole records. Each step consumes up to the end of
+    the current header or body, and says when a header is complete. */
 
-static void frame (loop *l, unsigned char const *s, size_t n)
+static size_t rec_step (recframe *f, unsigned char const *s, size_t n, int *hdrdone)
+{
+  size_t k ;
+  *hdrdone = 0 ;
+  if (f->hdrlen < 5)
+  {
+    k = 5 - f->hdrlen ;
+    if (k > n) k = n ;
+    memcpy(f->hdr + f->hdrlen, s, k) ;
+    f->hdrlen += k ;
+    if (f->hdrlen < 5) return k ;
+    f->bodyleft = ((unsigned int)f->hdr[3] << 8) | f->hdr[4] ;
+    *hdrdone = 1 ;
+  }
+  else
+  {
+    k = n < f->bodyleft ? n : f->bodyleft ;
+    f->bodyleft -= k ;
+  }
+  if (!f->bodyleft) f->hdrlen = 0 ;
+  return k ;
+}
+
+static void inbound_header (loop *l, unsigned char type, unsigned int len)
+{
+  if (!l->hsdone) return ;
+  if (type == REC_APPDATA)
+  {
+    if (len > l->overhead) l->empties = 0 ;
+    else if (++l->empties > MAX_EMPTY_RECORDS)
+      die_tls(l, "TLS connection failed: ", "the peer sent too many empty records", 0) ;
+  }
+  else if (type == REC_ALERT) l->held = 1 ;
+  else if (type == REC_HANDSHAKE || type == REC_CCS)
+    die_tls(l, "TLS connection failed: ", "the peer attempted a renegotiation, which is refused", 0) ;
+}
+
+static void frame_in (loop *l, unsigned char const *s, size_t n)
 {
   while (n)
   {
-    if (l->hdrlen < 5)
-    {
-      size_t k = 5 - l->hdrlen ;
-      if (k > n) k = n ;
-      memcpy(l->hdr + l->hdrlen, s, k) ;
-      l->hdrlen += k ; s += k ; n -= k ;
-      if (l->hdrlen == 5)
-      {
-        l->bodyleft = ((unsigned int)l->hdr[3] << 8) | l->hdr[4] ;
-        if (l->hsdone)
-        {
-          if (l->hdr[0] == REC_APPDATA)
-          {
-            if (l->bodyleft > l->overhead) l->empties = 0 ;
-            else if (++l->empties > MAX_EMPTY_RECORDS)
-              die_tls(l, "TLS connection failed: ", "the peer sent too many empty records", 0) ;
-          }
-          else if (l->hdr[0] == REC_ALERT) l->held = 1 ;
-          else if (l->hdr[0] == REC_HANDSHAKE || l->hdr[0] == REC_CCS)
-            die_tls(l, "TLS connection failed: ", "the peer attempted a renegotiation, which is refused", 0) ;
-        }
-        if (!l->bodyleft) l->hdrlen = 0 ;
-      }
-    }
-    else
-    {
-      size_t k = n < l->bodyleft ? n : l->bodyleft ;
-      l->bodyleft -= k ; s += k ; n -= k ;
-      if (!l->bodyleft) l->hdrlen = 0 ;
-    }
+    int h ;
+    size_t k = rec_step(&l->rin, s, n, &h) ;
+    if (h) inbound_header(l, l->rin.hdr[0], ((unsigned int)l->rin.hdr[3] << 8) | l->rin.hdr[4]) ;
+    s += k ; n -= k ;
+  }
+}
+
+ /* outgoing: only to know whether our ChangeCipherSpec has gone out */
+static void frame_out (loop *l, unsigned char const *s, size_t n)
+{
+  while (n)
+  {
+    int h ;
+    size_t k = rec_step(&l->rout, s, n, &h) ;
+    if (h && l->rout.hdr[0] == REC_CCS) l->ccssent = 1 ;
+    s += k ; n -= k ;
   }
 }
 
@@ -237,7 +306,7 @@ static int do_netr (loop *l)
     memcpy(buf, l->ahead, k) ;
     memmove(l->ahead, l->ahead + k, l->aheadlen - k) ;
     l->aheadlen -= k ;
-    frame(l, buf, k) ;
+    frame_in(l, buf, k) ;
     br_ssl_engine_recvrec_ack(l->eng, k) ;
     return 1 ;
   }
@@ -245,7 +314,7 @@ static int do_netr (loop *l)
      if it is there already, into l->ahead: one read per record. */
   v[0].iov_base = buf ; v[0].iov_len = len ;
   v[1].iov_base = l->ahead ; v[1].iov_len = sizeof(l->ahead) ;
-  r = fd_readv(l->fd.netr, v, l->hdrlen == 5 ? 2 : 1) ;
+  r = fd_readv(l->fd.netr, v, l->rin.hdrlen == 5 ? 2 : 1) ;
   if (r == -1)
   {
     if (error_isagain(errno)) return 0 ;
@@ -254,7 +323,7 @@ static int do_netr (loop *l)
   if (!r)
   {
     if (!l->hsdone) die_tls(l, "TLS handshake failed: ", "the peer closed the connection", 0) ;
-    if (l->hdrlen) die_tls(l, "TLS connection failed: ", "the peer closed the connection in the middle of a record", 0) ;
+    if (l->rin.hdrlen) die_tls(l, "TLS connection failed: ", "the peer closed the connection in the middle of a record", 0) ;
     if (l->o->strict_eof) die_tls(l, "TLS connection failed: ", "the peer closed the connection without close_notify", 0) ;
     l->peereof = 1 ;
     return 0 ;
@@ -262,7 +331,7 @@ static int do_netr (loop *l)
   /* ciphertext alone is not activity for -I: empty records would keep
      a connection alive forever */
   if ((size_t)r > len) { l->aheadlen = r - len ; r = len ; }
-  frame(l, buf, r) ;
+  frame_in(l, buf, r) ;
   br_ssl_engine_recvrec_ack(l->eng, r) ;
   return l->aheadlen || (size_t)r == len ;
 }
@@ -282,6 +351,7 @@ static int do_netw (loop *l)
     return 0 ;
   }
   l->active = 1 ;
+  frame_out(l, buf, w) ;
   br_ssl_engine_sendrec_ack(l->eng, w) ;
   return (size_t)w == len ;
 }
@@ -360,7 +430,7 @@ enum { NETR, NETW, APPR, APPW } ;
 
 void tls_run (br_ssl_engine_context *eng, tlsx509 const *x, tlsopts const *o, tlsfds const *fds, tlsready_func *ready, void *ctx)
 {
-  loop l = { .eng = eng, .o = o, .x = x, .fd = *fds, .in = 0, .out = 0, .hsdone = 0, .appeof = 0, .netwdone = 0, .notified = 0, .peereof = 0, .held = 0, .appwdead = 0, .active = 0, .hdrlen = 0, .bodyleft = 0, .aheadlen = 0 } ;
+  loop l = { .eng = eng, .o = o, .x = x, .fd = *fds, .in = 0, .out = 0, .hsdone = 0, .appeof = 0, .netwdone = 0, .notified = 0, .peereof = 0, .held = 0, .appwdead = 0, .active = 0, .ccssent = 0, .aheadlen = 0 } ;
   int rdy[4] = { 0, 0, 0, 0 } ;
   tain kdeadline ;
   memset(&l.f, 0, sizeof(l.f)) ;

@@ -1,13 +1,13 @@
 /* ISC license. */
 
-/* fuzz-frame: the copy loop's watch on the peer's record headers (frame()
+/* fuzz-frame: the copy loop's watch on the peer's record headers (frame_in()
    in src/tls_run.c, included here for its static functions), which holds
    a peer's alert after the handshake and refuses a handshake or
    ChangeCipherSpec record then (a renegotiation).  The bytes come from
    the peer; the chunks they arrive in are arbitrary here (the engine
    asks for a header, then a body, but a read may return less).
 
-   Checked against a byte-at-a-time model of TLS record framing: frame()
+   Checked against a byte-at-a-time model of TLS record framing: frame_in()
    ends the connection (here: the longjmp that replaces _exit) exactly when
    the model meets, after the handshake, a type 20 or 22 header, or the
    33rd application-data record in a row that is empty (no longer than
@@ -88,7 +88,7 @@ int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
     {
       size_t k = (s[i] % 23) + 1 ;
       if (k > n - i) k = n - i ;
-      frame(&l, s + i, k) ;
+      frame_in(&l, s + i, k) ;
       i += k ;
     }
   }
@@ -96,6 +96,6 @@ int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
 
   if (died != (dieat < n)) abort() ;
   if (l.held != malert) abort() ;
-  if (!died && (l.hdrlen != mhdr || (mhdr == 5 && l.bodyleft != mbody))) abort() ;
+  if (!died && (l.rin.hdrlen != mhdr || (mhdr == 5 && l.rin.bodyleft != mbody))) abort() ;
   return 0 ;
 }
