@@ -120,14 +120,15 @@ static void send_alert (loop *l, int err)
   if (fd_write(l->fd.netw, (char const *)rec, sizeof(rec)) < (ssize_t)sizeof(rec)) return ;
 }
 
-/* Exiting with the peer's last flight unread would reset the connection,
-   and a reset can destroy our alert in the peer's buffers before it is
-   read: half-close, and drain for a moment. */
+/* Exiting with unread bytes on the socket makes the kernel reset the
+   connection, and a reset destroys what the peer has not read yet: our
+   last records, our alert. So before exiting, half-close if that is not
+   done yet, and read to the peer's EOF, for a second at most. */
 static void linger (loop *l)
 {
   tain deadline ;
-  if (l->netwdone || l->peereof) return ;
-  if (shutdown(l->fd.netw, SHUT_WR) == -1) return ;
+  if (l->peereof) return ;
+  if (!l->netwdone && shutdown(l->fd.netw, SHUT_WR) == -1 && errno != ENOTSOCK) return ;
   tain_now_g() ;
   tain_addsec_g(&deadline, 1) ;
   for (;;)
@@ -476,7 +477,11 @@ void tls_run (br_ssl_engine_context *eng, tlsx509 const *x, tlsopts const *o, tl
     discard(&l, st) ;
     st = br_ssl_engine_current_state(eng) ;
     if ((l.peereof || l.held) && !(st & BR_SSL_RECVAPP)) close_appw(&l) ;
-    if (l.appeof && l.netwdone && (l.peereof || l.held) && l.fd.appw < 0) finish(&l, 0, "ok") ;
+    if (l.appeof && l.netwdone && (l.peereof || l.held) && l.fd.appw < 0)
+    {
+      linger(&l) ;  /* the rest of the held alert is still unread */
+      finish(&l, 0, "ok") ;
+    }
     if (st & BR_SSL_CLOSED) continue ;
 
     want[NETW] = (st & BR_SSL_SENDREC) && !l.netwdone ;

@@ -35,59 +35,11 @@ Environment: TEST_YBLOCK_FILE (send:, what came on SSLCTLFD), TEST_STATUS_FILE (
 """
 
 import os
-import signal
 import sys
 import time
 
-
-def log(event):
-    path = os.environ.get("TEST_LOG")
-    if path:
-        with open(path, "a") as f:
-            f.write(event + "\n")
-
-
-def wait_child():
-    def alarm(signo, frame):
-        raise TimeoutError()
-    signal.signal(signal.SIGALRM, alarm)
-    signal.alarm(int(os.environ.get("TEST_WAIT", "30")))
-    try:
-        _, st = os.wait()
-        res = "exit %d" % os.WEXITSTATUS(st) if os.WIFEXITED(st) else "signal %d" % os.WTERMSIG(st)
-    except ChildProcessError:
-        res = "nochild"
-    except TimeoutError:
-        res = "timeout"
-    signal.alarm(0)
-    log("child " + res)
-    path = os.environ.get("TEST_STATUS_FILE")
-    if path:
-        with open(path, "a") as f:
-            f.write(res + "\n")
-
-
-class Conn:
-    def __init__(self, rfd, wfd, bytewise):
-        self.rfd, self.wfd, self.bytewise = rfd, wfd, bytewise
-        self.buf = b""
-
-    def readline(self):
-        while b"\n" not in self.buf:
-            try:
-                b = os.read(self.rfd, 1 if self.bytewise else 4096)
-            except OSError:
-                b = b""
-            if not b:
-                return None
-            self.buf += b
-        line, self.buf = self.buf.split(b"\n", 1)
-        return line.rstrip(b"\r").decode("utf-8", "replace")
-
-    def write(self, text):
-        data = (text + "\r\n").encode()
-        while data:
-            data = data[os.write(self.wfd, data):]
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+from ucspiapp import Conn, closefd, log, read_ctl, wait_child  # noqa: E402
 
 
 def drain(fd):
@@ -144,22 +96,7 @@ def main():
             b = arg.encode() if mode == "twice" else bytes.fromhex(arg) if mode == "send" else b"y"
             os.write(ctl, b)
             log("ctl sent %s" % b.hex())
-            block = b""
-            while True:
-                try:
-                    chunk = os.read(ctl, 4096)
-                except OSError as e:
-                    # not what the interface promises (EOF), but TLS may
-                    # well be up: say so, and go on as a lenient app would
-                    log("ctl error after %d bytes: %s" % (len(block), e.strerror))
-                    break
-                if not chunk:
-                    log("ctl eof after %d bytes" % len(block))
-                    break
-                block += chunk
-            if os.environ.get("TEST_YBLOCK_FILE"):
-                with open(os.environ["TEST_YBLOCK_FILE"], "wb") as f:
-                    f.write(block)
+            read_ctl(ctl, lenient=True)
             if mode == "twice":
                 try:
                     os.write(ctl, b)
@@ -173,15 +110,9 @@ def main():
         else:
             conn.write("500 what")
     for fd in (0, 1, sslr, sslw):
-        try:
-            os.close(fd)
-        except OSError:
-            pass
+        closefd(fd)
     if not tls and mode not in ("bad", "decline"):
-        try:
-            os.close(ctl)
-        except OSError:
-            pass
+        closefd(ctl)
     if mode not in ("bad", "decline"):
         wait_child()
     log("end")

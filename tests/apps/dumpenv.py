@@ -19,8 +19,10 @@ for its child (the TLS child) and appends "exit N" / "signal N" /
 import fcntl
 import os
 import resource
-import signal
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+from ucspiapp import closefd, wait_child  # noqa: E402
 
 
 def socket_kinds():
@@ -87,29 +89,9 @@ def main():
 
     for fd in fds:
         if fd != 2:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-    status = os.environ.get("TEST_STATUS_FILE")
-    if not status:
-        return 0
-
-    def alarm(signo, frame):
-        raise TimeoutError()
-
-    signal.signal(signal.SIGALRM, alarm)
-    signal.alarm(int(os.environ.get("TEST_WAIT", "30")))
-    try:
-        _, st = os.wait()
-        res = ("exit %d" % os.WEXITSTATUS(st)) if os.WIFEXITED(st) else ("signal %d" % os.WTERMSIG(st))
-    except ChildProcessError:
-        res = "nochild"
-    except TimeoutError:
-        res = "timeout"
-    signal.alarm(0)
-    with open(status, "a") as f:
-        f.write(res + "\n")
+            closefd(fd)
+    if os.environ.get("TEST_STATUS_FILE"):
+        wait_child(logged=False)
     return 0
 
 

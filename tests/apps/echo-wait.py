@@ -10,8 +10,10 @@ it -- and appends to STATUSFILE one line: "exit N", "signal N",
 """
 
 import os
-import signal
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+from ucspiapp import closefd, wait_child  # noqa: E402
 
 
 def main():
@@ -28,26 +30,8 @@ def main():
     except OSError:
         pass
     for fd in (rfd, wfd):
-        try:
-            os.close(fd)
-        except OSError:
-            pass
-
-    def alarm(signo, frame):
-        raise TimeoutError()
-
-    signal.signal(signal.SIGALRM, alarm)
-    signal.alarm(int(os.environ.get("TEST_WAIT", "30")))
-    try:
-        _, st = os.wait()
-        res = "exit %d" % os.WEXITSTATUS(st) if os.WIFEXITED(st) else "signal %d" % os.WTERMSIG(st)
-    except ChildProcessError:
-        res = "nochild"
-    except TimeoutError:
-        res = "timeout"
-    signal.alarm(0)
-    with open(status, "a") as f:
-        f.write(res + "\n")
+        closefd(fd)
+    wait_child(status, logged=False)
     return 0
 
 

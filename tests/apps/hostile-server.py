@@ -24,7 +24,7 @@ import ssl
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 import hostile  # noqa: E402
 
 
@@ -49,21 +49,8 @@ def main():
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1_2
     ctx.load_cert_chain(cert, key)
-    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
-    obj = ctx.wrap_bio(inc, out, server_side=True)
     try:
-        while True:
-            try:
-                obj.do_handshake()
-                sock.sendall(out.read())
-                break
-            except ssl.SSLWantReadError:
-                sock.sendall(out.read())
-                b = sock.recv(65536)
-                if not b:
-                    raise hostile.ClientError("end-of-file in the handshake")
-                inc.write(b)
-        hostile.say("handshake done (ssl %s %s)" % (obj.version(), obj.cipher()[0]))
+        obj, inc, out = hostile.bio_handshake(sock, ctx, server_side=True)
         sock.sendall(bytes(hostile.ssl_record(obj, out, b"hello\n")))
         got = b""
         while not got.endswith(b"\n"):

@@ -64,7 +64,7 @@ import struct
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 import minitls  # noqa: E402
 from minitls import REC_APP, REC_CCS, REC_HANDSHAKE  # noqa: E402
 
@@ -190,8 +190,14 @@ def ssl_bio_handshake(sock, sni):
     ctx.verify_mode = ssl.CERT_NONE
     ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1_2
     ctx.set_ciphers("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256")
+    return bio_handshake(sock, ctx, server_hostname=sni)
+
+
+def bio_handshake(sock, ctx, **wrap):
+    """CTX's handshake over SOCK, either side (WRAP: wrap_bio's
+    arguments); hostile-server.py plays the server side with it."""
     inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
-    obj = ctx.wrap_bio(inc, out, server_hostname=sni)
+    obj = ctx.wrap_bio(inc, out, **wrap)
     while True:
         try:
             obj.do_handshake()
@@ -281,6 +287,10 @@ def run(a, sock):
         obj, inc, out = ssl_bio_handshake(sock, a.sni)
         rec = ssl_record(obj, out, b"good line\n")
         sock.sendall(bytes(rec))
+        # the echo first: the forged record must not race prog's answer
+        rr, _, _ = select.select([sock], [], [], 10)
+        if not rr:
+            say("no echo of the good line within 10 s")
         rec = ssl_record(obj, out, b"this record will not make it\n")
         if case == "badmac-ssl":
             rec[5 + 8 + 3] ^= 0x01   # past the header and GCM's explicit nonce

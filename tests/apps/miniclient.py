@@ -25,57 +25,31 @@ line.  Lines are printed as "S: line" / "C: line".
 
 import argparse
 import os
-import re
 import socket
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 import minitls  # noqa: E402
+from ucspiapp import Failed, LineClient, run, unescape  # noqa: E402
 
 
-class Failed(Exception):
-    pass
-
-
-def unescape(s):
-    return s.encode("utf-8").decode("unicode_escape").encode("latin-1")
-
-
-class Client:
+class Client(LineClient):
     def __init__(self, a):
-        self.sock = socket.create_connection(("127.0.0.1", a.port), timeout=a.timeout)
-        self.tls = None
+        super().__init__(socket.create_connection(("127.0.0.1", a.port), timeout=a.timeout))
         self.raw = bytearray()
-        self.buf = b""
 
-    def readline(self):
-        while b"\n" not in self.buf:
-            if self.tls is None:
-                try:
-                    b = self.sock.recv(1)
-                except ConnectionResetError:
-                    b = b""
-                except socket.timeout:
-                    raise Failed("timed out reading (have %r)" % self.buf)
-                self.raw += b
-            else:
-                try:
-                    b = self.tls.recv_app()
-                except socket.timeout:
-                    raise Failed("timed out reading (have %r)" % self.buf)
-                except minitls.Failed as e:
-                    raise Failed("TLS: %s" % e)
-            if not b:
-                if self.buf:
-                    line, self.buf = self.buf, b""
-                    print("S: %s (no newline)" % line.decode("utf-8", "replace"), flush=True)
-                    return line.decode("utf-8", "replace")
-                return None
-            self.buf += b
-        line, self.buf = self.buf.split(b"\n", 1)
-        line = line.rstrip(b"\r").decode("utf-8", "replace")
-        print("S: " + line, flush=True)
-        return line
+    def recv(self):
+        if self.tls is None:
+            try:
+                b = self.sock.recv(1)
+            except ConnectionResetError:
+                b = b""
+            self.raw += b
+            return b
+        try:
+            return self.tls.recv_app()
+        except minitls.Failed as e:
+            raise Failed("TLS: %s" % e)
 
     def send(self, data):
         if self.tls is None:
@@ -84,57 +58,15 @@ class Client:
             self.tls.send_app(data)
 
     def starttls(self, sni):
-        if self.buf:
-            raise Failed("unread plaintext before TLS: %r" % self.buf)
+        """SNI with Python escapes, so that a test can send any bytes."""
+        sni = unescape(sni) if sni else None
+        self.check_drained()
         self.tls = minitls.Client(self.sock)
         try:
             self.tls.handshake(sni=sni)
         except minitls.Failed as e:
             raise Failed("handshake failed: %s" % e)
         print("tls suite %04x" % self.tls.suite, flush=True)
-
-
-def run(c, steps):
-    for s in steps:
-        verb, _, rest = s.partition(" ")
-        if verb == "tls":
-            c.starttls(unescape(rest) if rest else None)
-        elif verb == "send":
-            print("C: " + rest, flush=True)
-            c.send(rest.encode() + b"\r\n")
-        elif verb == "sendraw":
-            data = unescape(rest)
-            print("C: " + repr(data), flush=True)
-            c.send(data)
-        elif verb == "reply":
-            code, _, pat = rest.partition(" ")
-            lines = []
-            while True:
-                ln = c.readline()
-                if ln is None:
-                    raise Failed("end-of-file waiting for reply %s" % code)
-                lines.append(ln)
-                if len(ln) < 4 or ln[3] != "-":
-                    break
-            if not lines[-1].startswith(code):
-                raise Failed("expected reply %s, got %r" % (code, lines))
-            if pat and not any(re.search(pat, ln) for ln in lines):
-                raise Failed("reply %r does not match %r" % (lines, pat))
-        elif verb == "line":
-            ln = c.readline()
-            if ln is None or not re.search(rest, ln):
-                raise Failed("expected a line matching %r, got %r" % (rest, ln))
-        elif verb == "eof":
-            ln = c.readline()
-            if ln is not None:
-                raise Failed("expected end-of-file, got %r" % ln)
-            print("eof", flush=True)
-        elif verb == "readall":
-            while c.readline() is not None:
-                pass
-            print("eof", flush=True)
-        else:
-            raise Failed("unknown step %r" % s)
 
 
 def main():

@@ -36,90 +36,17 @@ Environment:
 """
 
 import os
-import signal
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+from ucspiapp import Conn, closefd, log, read_ctl, wait_child  # noqa: E402
+
 HOST = "localhost"
-
-
-class Timeout(Exception):
-    pass
-
-
-def log(event):
-    path = os.environ.get("TEST_LOG")
-    if path:
-        with open(path, "ab") as f:
-            f.write(event.encode("utf-8", "backslashreplace") + b"\n")
-
-
-class Conn:
-    """One direction pair.  bytewise=True: read a byte per syscall."""
-
-    def __init__(self, rfd, wfd, bytewise):
-        self.rfd, self.wfd, self.bytewise = rfd, wfd, bytewise
-        self.buf = b""
-
-    def readline(self):
-        """A line without its CR LF; None at end-of-file."""
-        while b"\n" not in self.buf:
-            try:
-                chunk = os.read(self.rfd, 1 if self.bytewise else 4096)
-            except OSError:
-                chunk = b""
-            if not chunk:
-                return None
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\n", 1)
-        return line.rstrip(b"\r").decode("utf-8", "replace")
-
-    def write(self, text):
-        data = (text + "\r\n").encode()
-        while data:
-            n = os.write(self.wfd, data)
-            data = data[n:]
 
 
 def envfd(name):
     v = os.environ.get(name)
     return int(v) if v is not None else None
-
-
-def wait_child():
-    """Wait (bounded) for the TLS child, record and return how it ended."""
-    secs = int(os.environ.get("TEST_WAIT", "30"))
-
-    def alarm(signo, frame):
-        raise Timeout()
-
-    signal.signal(signal.SIGALRM, alarm)
-    signal.alarm(secs)
-    try:
-        _, st = os.wait()
-        if os.WIFEXITED(st):
-            res = "exit %d" % os.WEXITSTATUS(st)
-        else:
-            res = "signal %d" % os.WTERMSIG(st)
-    except ChildProcessError:
-        res = "nochild"
-    except Timeout:
-        res = "timeout"
-    signal.alarm(0)
-    log("child " + res)
-    path = os.environ.get("TEST_STATUS_FILE")
-    if path:
-        with open(path, "a") as f:
-            f.write(res + "\n")
-    return res
-
-
-def closefd(fd):
-    if fd is None:
-        return
-    try:
-        os.close(fd)
-    except OSError:
-        pass
 
 
 def main():
@@ -182,19 +109,9 @@ def main():
                 log("ctl sent %s" % ctlbytes.hex())
                 if order == "after" and not bad:
                     conn.write("220 2.0.0 Ready to start TLS")
-                block = b""
-                while True:
-                    chunk = os.read(ctl, 8192)
-                    if not chunk:
-                        break
-                    block += chunk
+                read_ctl(ctl)
                 closefd(ctl)
                 ctl = None
-                log("ctl eof after %d bytes" % len(block))
-                path = os.environ.get("TEST_YBLOCK_FILE")
-                if path:
-                    with open(path, "wb") as f:
-                        f.write(block)
                 if bad:
                     res = wait_child()
                     waited = True

@@ -30,54 +30,34 @@ as "C: line".
 """
 
 import argparse
-import re
+import os
 import socket
 import ssl
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+from ucspiapp import Failed, LineClient, run  # noqa: E402
 
-class Failed(Exception):
-    pass
 
-
-class Client:
+class Client(LineClient):
     def __init__(self, args):
+        super().__init__(socket.create_connection((args.host, args.port), timeout=args.timeout))
         self.args = args
-        self.sock = socket.create_connection((args.host, args.port), timeout=args.timeout)
-        self.tls = None
-        self.buf = b""
 
     def recv(self):
-        if self.tls is None:
-            return self.sock.recv(1)
-        return self.tls.recv(16384)
-
-    def readline(self):
-        while b"\n" not in self.buf:
-            try:
-                chunk = self.recv()
-            except socket.timeout:
-                raise Failed("timed out reading (have %r)" % self.buf)
-            except (ssl.SSLError, ConnectionError) as e:
-                raise Failed("read failed: %s (have %r)" % (e, self.buf))
-            if not chunk:
-                if self.buf:
-                    line, self.buf = self.buf.decode("utf-8", "replace"), b""
-                    print("S: " + line + " (no newline)", flush=True)
-                    return line
-                return None
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\n", 1)
-        line = line.rstrip(b"\r").decode("utf-8", "replace")
-        print("S: " + line, flush=True)
-        return line
+        try:
+            if self.tls is None:
+                return self.sock.recv(1)
+            return self.tls.recv(16384)
+        except (ssl.SSLError, ConnectionError) as e:
+            raise Failed("read failed: %s (have %r)" % (e, self.buf))
 
     def send(self, data):
         (self.tls or self.sock).sendall(data)
 
-    def starttls(self):
-        if self.buf:
-            raise Failed("unread plaintext before TLS: %r" % self.buf)
+    def starttls(self, _):
+        """The step's argument is not used: --sni says the name."""
+        self.check_drained()
         a = self.args
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
@@ -97,54 +77,6 @@ class Client:
         except (ssl.SSLError, OSError) as e:
             raise Failed("handshake failed: %s" % e)
         print("tls version=%s cipher=%s" % (self.tls.version(), self.tls.cipher()[0]), flush=True)
-
-
-def run(c, steps):
-    i = 0
-    while i < len(steps):
-        s = steps[i]
-        verb, _, rest = s.partition(" ")
-        if verb == "tls":
-            c.starttls()
-        elif verb == "send":
-            print("C: " + rest, flush=True)
-            c.send(rest.encode() + b"\r\n")
-        elif verb == "sendraw":
-            data = rest.encode().decode("unicode_escape").encode("latin-1")
-            print("C: " + repr(data), flush=True)
-            c.send(data)
-        elif verb == "reply":
-            code, _, pat = rest.partition(" ")
-            lines = []
-            while True:
-                ln = c.readline()
-                if ln is None:
-                    raise Failed("end-of-file waiting for reply %s" % code)
-                lines.append(ln)
-                if len(ln) < 4 or ln[3] != "-":
-                    break
-            if not lines[-1].startswith(code):
-                raise Failed("expected reply %s, got %r" % (code, lines))
-            if pat and not any(re.search(pat, ln) for ln in lines):
-                raise Failed("reply %r does not match %r" % (lines, pat))
-        elif verb == "line":
-            ln = c.readline()
-            if ln is None:
-                raise Failed("end-of-file waiting for a line matching %r" % rest)
-            if not re.search(rest, ln):
-                raise Failed("line %r does not match %r" % (ln, rest))
-        elif verb == "eof":
-            ln = c.readline()
-            if ln is not None:
-                raise Failed("expected end-of-file, got %r" % ln)
-            print("eof", flush=True)
-        elif verb == "readall":
-            while c.readline() is not None:
-                pass
-            print("eof", flush=True)
-        else:
-            raise Failed("unknown step %r" % s)
-        i += 1
 
 
 def main():

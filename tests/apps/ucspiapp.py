@@ -1,0 +1,209 @@
+"""ucspiapp -- what the test apps share, in one place so that they agree.
+
+The progs run by ucspitlsd/ucspitlsc (ctlapp, smtpish, echo-wait,
+dumpenv) take their lines, events and the TLS child's end from here; the
+scripted clients (miniclient, tlsclient) their line reading and steps.
+Each app puts its own directory first on sys.path before importing this,
+so that it is found whatever the cwd and however Python was started.
+"""
+
+import os
+import re
+import signal
+import socket
+
+
+def log(event):
+    """To $TEST_LOG, opened anew each time, so that a line is there even
+    if the app is killed next."""
+    path = os.environ.get("TEST_LOG")
+    if path:
+        with open(path, "ab") as f:
+            f.write(event.encode("utf-8", "backslashreplace") + b"\n")
+
+
+def closefd(fd):
+    """At the end, an fd already gone (or never there) is fine."""
+    if fd is None:
+        return
+    try:
+        os.close(fd)
+    except OSError:
+        pass
+
+
+class Conn:
+    """Lines over a pair of fds.  bytewise: a byte per read, so that
+    nothing past a STARTTLS line is consumed before the switch."""
+
+    def __init__(self, rfd, wfd, bytewise):
+        self.rfd, self.wfd, self.bytewise = rfd, wfd, bytewise
+        self.buf = b""
+
+    def readline(self):
+        """A line without its CR LF; None at end-of-file."""
+        while b"\n" not in self.buf:
+            try:
+                chunk = os.read(self.rfd, 1 if self.bytewise else 4096)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                return None
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line.rstrip(b"\r").decode("utf-8", "replace")
+
+    def write(self, text):
+        data = (text + "\r\n").encode()
+        while data:
+            data = data[os.write(self.wfd, data):]
+
+
+def read_ctl(ctl, lenient=False):
+    """SSLCTLFD to its end after the control byte: the end says TLS is
+    up, what came before is the facts block (to $TEST_YBLOCK_FILE).  A read
+    error is not what the interface promises, but TLS may well be up:
+    LENIENT logs it and goes on as a lenient app would."""
+    block = b""
+    while True:
+        try:
+            chunk = os.read(ctl, 4096)
+        except OSError as e:
+            if not lenient:
+                raise
+            log("ctl error after %d bytes: %s" % (len(block), e.strerror))
+            break
+        if not chunk:
+            log("ctl eof after %d bytes" % len(block))
+            break
+        block += chunk
+    path = os.environ.get("TEST_YBLOCK_FILE")
+    if path:
+        with open(path, "wb") as f:
+            f.write(block)
+    return block
+
+
+class _Timeout(Exception):
+    pass
+
+
+def wait_child(status=None, logged=True):
+    """How the TLS child (forked by the wrapper before it exec'd us)
+    ended, for the test to check: "exit N", "signal N", "nochild", or
+    "timeout" after $TEST_WAIT s (default 30), so that a child that hangs
+    fails the test instead of hanging it.  Appended to STATUS (default
+    $TEST_STATUS_FILE), logged if LOGGED."""
+    def alarm(signo, frame):
+        raise _Timeout()
+
+    signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(int(os.environ.get("TEST_WAIT", "30")))
+    try:
+        _, st = os.wait()
+        res = "exit %d" % os.WEXITSTATUS(st) if os.WIFEXITED(st) else "signal %d" % os.WTERMSIG(st)
+    except ChildProcessError:
+        res = "nochild"
+    except _Timeout:
+        res = "timeout"
+    signal.alarm(0)
+    if logged:
+        log("child " + res)
+    path = status or os.environ.get("TEST_STATUS_FILE")
+    if path:
+        with open(path, "a") as f:
+            f.write(res + "\n")
+    return res
+
+
+# ---- the scripted clients
+
+class Failed(Exception):
+    """A step did not go as the test said (exit status 1)."""
+
+
+def unescape(s):
+    """Python escapes (\\r \\n \\x00) decoded: bytes a shell word cannot hold."""
+    return s.encode("utf-8").decode("unicode_escape").encode("latin-1")
+
+
+class LineClient:
+    """What run() needs but the TLS stack: a subclass gives recv() (b""
+    or None at the end; a byte at a time in plaintext, so as never to read
+    past a STARTTLS reply), send(DATA) and starttls(ARG)."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.tls = None
+        self.buf = b""
+
+    def readline(self):
+        """The next line (printed: the test reads the dialogue); None at
+        the end.  A last line without its newline still counts."""
+        while b"\n" not in self.buf:
+            try:
+                chunk = self.recv()
+            except socket.timeout:
+                raise Failed("timed out reading (have %r)" % self.buf)
+            if not chunk:
+                if self.buf:
+                    line, self.buf = self.buf.decode("utf-8", "replace"), b""
+                    print("S: " + line + " (no newline)", flush=True)
+                    return line
+                return None
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        line = line.rstrip(b"\r").decode("utf-8", "replace")
+        print("S: " + line, flush=True)
+        return line
+
+    def check_drained(self):
+        """Plaintext read but not used would be lost to the handshake."""
+        if self.buf:
+            raise Failed("unread plaintext before TLS: %r" % self.buf)
+
+
+def run(c, steps):
+    """The steps of tlsclient.py and miniclient.py, one meaning for both."""
+    for s in steps:
+        verb, _, rest = s.partition(" ")
+        if verb == "tls":
+            c.starttls(rest)
+        elif verb == "send":
+            print("C: " + rest, flush=True)
+            c.send(rest.encode() + b"\r\n")
+        elif verb == "sendraw":
+            data = unescape(rest)
+            print("C: " + repr(data), flush=True)
+            c.send(data)
+        elif verb == "reply":
+            code, _, pat = rest.partition(" ")
+            lines = []
+            while True:
+                ln = c.readline()
+                if ln is None:
+                    raise Failed("end-of-file waiting for reply %s" % code)
+                lines.append(ln)
+                if len(ln) < 4 or ln[3] != "-":
+                    break
+            if not lines[-1].startswith(code):
+                raise Failed("expected reply %s, got %r" % (code, lines))
+            if pat and not any(re.search(pat, ln) for ln in lines):
+                raise Failed("reply %r does not match %r" % (lines, pat))
+        elif verb == "line":
+            ln = c.readline()
+            if ln is None:
+                raise Failed("end-of-file waiting for a line matching %r" % rest)
+            if not re.search(rest, ln):
+                raise Failed("line %r does not match %r" % (ln, rest))
+        elif verb == "eof":
+            ln = c.readline()
+            if ln is not None:
+                raise Failed("expected end-of-file, got %r" % ln)
+            print("eof", flush=True)
+        elif verb == "readall":
+            while c.readline() is not None:
+                pass
+            print("eof", flush=True)
+        else:
+            raise Failed("unknown step %r" % s)
