@@ -70,6 +70,11 @@ check: deps-test
 	$(MAKE) all
 	tests/run $(TESTS)
 
+# the same suite with the long variants: 1000 randomized half-close runs
+check-long: deps-test
+	$(MAKE) all
+	HALFCLOSE_RUNS=1000 tests/run $(TESTS)
+
 # the same suite against an AddressSanitizer/UBSan build
 check-asan: deps-test
 	@$(MAKE) --no-print-directory clean >/dev/null
@@ -101,4 +106,4 @@ clean:
 distclean: clean
 	rm -f config.mak
 
-.PHONY: all configured programs install install-files check check-asan bench fuzz demo clean distclean deps-build deps-test deps-bench
+.PHONY: all configured programs install install-files check check-long check-asan bench fuzz demo clean distclean deps-build deps-test deps-bench
