@@ -14,6 +14,7 @@ forked before exec'ing it) and writes DIR/SIDE.res:
     recv N SHA256HEX
     eofatclose 0|1     had it seen the peer's end when it closed its output
     tls exit N | tls signal N | tls nochild | tls timeout
+    cpu APP TLS        CPU seconds of the app and of its TLS child
     err MESSAGE        (one per problem: a failed write, a time-out...)
 
 It exits 0 when there is no "err" line.
@@ -37,20 +38,31 @@ Keys (all but dir, side, mode, len have defaults):
   split=N                       for close=after (default 0)
   early=N                       delayed mode: write the first N bytes to
                                 SSLWRITEFD before the control byte
+  readafter=0|1                 start reading only once the output is closed
+                                (with close=before)
   keepnet=0|1                   delayed mode: keep the plaintext network fds
                                 open until the end (default: close them once
                                 TLS is up)
   limit=SECS                    give up after SECS (default 30): "err timeout"
 """
 
-import hashlib
 import math
 import os
 import random
-import signal
 import sys
 import threading
 import time
+
+# hashlib and signal cost more to import than the rest together (OpenSSL,
+# enum), and a run starts two of these: their C cores will do
+try:
+    from _sha256 import sha256
+except ImportError:
+    from hashlib import sha256
+try:
+    import _signal as signal
+except ImportError:
+    import signal
 
 
 class Timeout(Exception):
@@ -79,6 +91,7 @@ def main():
     split = min(int(a.get("split", "0")), n) if close == "after" else n
     early = min(int(a.get("early", "0")), split)
     keepnet = a.get("keepnet", "0") == "1"
+    readafter = a.get("readafter", "0") == "1" and close == "before"
     peer = "s" if side == "c" else "c"
     errs = []
     phase = ["start"]
@@ -121,9 +134,9 @@ def main():
         wfd = int(os.environ["SSLWRITEFD"])
         netfds = (0, 1) if side == "s" else (6, 7)
 
-    sent = hashlib.sha256()
+    sent = sha256()
     nsent = 0
-    got = {"n": 0, "h": hashlib.sha256(), "err": None}
+    got = {"n": 0, "h": sha256(), "err": None}
     eof = threading.Event()
 
     def reader():
@@ -142,6 +155,7 @@ def main():
         eof.set()
 
     eofatclose = 0
+    closed = False
     try:
         if a.get("pre"):
             phase[0] = "pre-pause"
@@ -162,7 +176,8 @@ def main():
                 for fd in netfds:
                     os.close(fd)
         t = threading.Thread(target=reader, daemon=True)
-        t.start()
+        if not readafter:
+            t.start()
         for i, plan in enumerate((plan1, plan2)):
             if i == 1 and close == "after":
                 phase[0] = "waiting for the peer's end"
@@ -183,22 +198,34 @@ def main():
         phase[0] = "closing the output"
         os.close(wfd)
         phase[0] = "reading"
+        if readafter:
+            t.start()
         t.join()
         os.close(rfd)
         if got["err"]:
             errs.append(got["err"])
+        closed = True
+    except Timeout:
+        errs.append("timeout while %s" % phase[0])
+        signal.alarm(2)  # a last chance for the TLS child's status
+    except OSError as e:
+        errs.append("%s: %s" % (phase[0], e))
+    if not closed:
+        # let the TLS child see our end, whatever happened
+        for fd in (wfd, rfd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+    try:
         phase[0] = "waiting for the TLS child"
-        try:
-            _, st = os.wait()
-            tls = "exit %d" % os.WEXITSTATUS(st) if os.WIFEXITED(st) else "signal %d" % os.WTERMSIG(st)
-        except ChildProcessError:
-            tls = "nochild"
+        _, st = os.wait()
+        tls = "exit %d" % os.WEXITSTATUS(st) if os.WIFEXITED(st) else "signal %d" % os.WTERMSIG(st)
+    except ChildProcessError:
+        tls = "nochild"
     except Timeout:
         errs.append("timeout while %s" % phase[0])
         tls = "timeout"
-    except OSError as e:
-        errs.append("%s: %s" % (phase[0], e))
-        tls = "unknown"
     signal.alarm(0)
     if nsent != n:
         errs.append("wrote %d bytes of %d" % (nsent, n))
@@ -207,6 +234,8 @@ def main():
              "recv %d %s" % (got["n"], got["h"].hexdigest()),
              "eofatclose %d" % eofatclose,
              "tls " + tls]
+    t = os.times()
+    lines.append("cpu %.3f %.3f" % (t.user + t.system, t.children_user + t.children_system))
     lines += ["err " + e for e in errs]
     res = os.path.join(d, side + ".res")
     with open(res + ".tmp", "w") as f:
