@@ -73,7 +73,7 @@ check: deps-test
 # the same suite with the long variants: 1000 randomized half-close runs
 check-long: deps-test
 	$(MAKE) all
-	HALFCLOSE_RUNS=1000 tests/run $(TESTS)
+	HALFCLOSE_RUNS=1000 UCSPITLS_TEST_TIMEOUT=900 tests/run $(TESTS)
 
 # the same suite against an AddressSanitizer/UBSan build
 check-asan: deps-test

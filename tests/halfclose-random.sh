@@ -40,7 +40,7 @@ mapfile -t configs <"$T/configs"
 # client, server, both (neither had seen the other's end), or "neither?"
 # (impossible)
 _closed_first() {
-  local k v c= s=
+  local k v c='' s=''
   while read -r k v; do [ "$k" = eofatclose ] && c=$v; done <"$1/c.res"
   while read -r k v; do [ "$k" = eofatclose ] && s=$v; done <"$1/s.res"
   case $c$s in 01) first=client ;; 10) first=server ;; 00) first=both ;; *) first="neither?" ;; esac
@@ -107,7 +107,8 @@ say "halfclose-random: $done_ runs in ${elapsed}s, $failed failed; by plan: $sum
 if grep -q '^ok .* neither?$' "$T/all.list"; then fail "both apps saw the other's end before closing: $(grep '^ok .* neither?$' "$T/all.list")"; fi
 if [ "$failed" != 0 ]; then
   # the first few in full again: a runner shows the end of the output
-  cat $(ls "$T"/run*.fail | head -n 3) >&2
+  fails=("$T"/run*.fail)
+  cat "${fails[@]:0:3}" >&2
   fail "$failed of $runs runs failed; replay one with HALFCLOSE_SEED=seed: $(grep '^FAIL' "$T/all.list" | cut -d' ' -f2 | tr '\n' ' ')"
 fi
 pass

@@ -721,6 +721,7 @@ halfclose_run() {
   local lane=$1 id=$2 copts=$3 sopts=$4 capp=$5 sapp=$6 port rc left p
   local limit=${HALFCLOSE_LIMIT:-30} deadline
   local _hc_dir=$T/$id
+  # shellcheck disable=SC2034  # set by _halfclose_res
   local c_pid c_sn c_sh c_rn c_rh c_tls c_err s_pid s_sn s_sh s_rn s_rh s_tls s_err
   eval "port=\$PORT_lane$lane"
   mkdir "$_hc_dir" || return 1
