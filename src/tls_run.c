@@ -117,7 +117,7 @@ static void send_alert (loop *l, int err)
   else if (err == BR_ERR_X509_NOT_TRUSTED) rec[6] = 48 ;  /* unknown_ca */
   else if (err > BR_ERR_X509_OK && err < 64) rec[6] = 42 ;  /* bad_certificate */
   else if (err != BR_ERR_NO_CLIENT_AUTH && !tls_fail_reason) return ;
-  if (fd_write(l->fd.netw, (char const *)rec, sizeof(rec)) < (ssize_t)sizeof(rec)) return ;
+  fd_write(l->fd.netw, (char const *)rec, sizeof(rec)) ;  /* best effort: we are failing anyway */
 }
 
 /* Exiting with unread bytes on the socket makes the kernel reset the
@@ -212,7 +212,7 @@ static void frame_in (loop *l, unsigned char const *s, size_t n)
   {
     int h ;
     size_t k = rec_step(&l->rin, s, n, &h) ;
-    if (h) inbound_header(l, l->rin.hdr[0], ((unsigned int)l->rin.hdr[3] << 8) | l->rin.hdr[4]) ;
+    if (h) inbound_header(l, l->rin.hdr[0], l->rin.bodyleft) ;
     s += k ; n -= k ;
   }
 }
@@ -431,10 +431,9 @@ enum { NETR, NETW, APPR, APPW } ;
 
 void tls_run (br_ssl_engine_context *eng, tlsx509 const *x, tlsopts const *o, tlsfds const *fds, tlsready_func *ready, void *ctx)
 {
-  loop l = { .eng = eng, .o = o, .x = x, .fd = *fds, .in = 0, .out = 0, .hsdone = 0, .appeof = 0, .netwdone = 0, .notified = 0, .peereof = 0, .held = 0, .appwdead = 0, .active = 0, .ccssent = 0, .aheadlen = 0 } ;
+  loop l = { .eng = eng, .o = o, .x = x, .fd = *fds } ;  /* everything else starts at zero */
   int rdy[4] = { 0, 0, 0, 0 } ;
   tain kdeadline ;
-  memset(&l.f, 0, sizeof(l.f)) ;
   if (ndelay_on(l.fd.netr) == -1 || ndelay_on(l.fd.netw) == -1
    || ndelay_on(l.fd.appr) == -1 || ndelay_on(l.fd.appw) == -1)
     die_sys(&l, "set fds non-blocking") ;

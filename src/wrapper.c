@@ -26,6 +26,9 @@
 
 #include "ucspitls.h"
 
+/* for the log line of a session that never reached TLS */
+static facts const nofacts ;
+
 static char const *const confvars[] = { "CERTFILE", "KEYFILE", "CAFILE", "CADIR", "TLS_UID", "TLS_GID", 0 } ;
 
 int wrapper_is_confvar (char const *s)
@@ -151,19 +154,15 @@ static void delayed (tlsopts const *o, ids const *id, char const *const *argv, c
     b = ctl_wait(ctl[0]) ;
     if (b == -1)
     {
-      facts f = { .protocol = 0, .cipher = 0 } ;
-      f.sni[0] = 0 ;
-      log_end(o, &f, 0, 0, "declined") ;
+      log_end(o, &nofacts, 0, 0, "declined") ;
       _exit(0) ;
     }
     if (b != 'y' && b != 'Y')
     {
       static char const hex[] = "0123456789abcdef" ;
       char h[5] = { '0', 'x', hex[(b >> 4) & 15], hex[b & 15], 0 } ;
-      facts f = { .protocol = 0, .cipher = 0 } ;
-      f.sni[0] = 0 ;
       strerr_warn(PROG, ": fatal: control protocol error: prog wrote byte ", h, " on SSLCTLFD, not y or Y") ;
-      log_end(o, &f, 0, 0, "protocol-error") ;
+      log_end(o, &nofacts, 0, 0, "protocol-error") ;
       _exit(UCSPITLS_EXIT_USAGE) ;
     }
     c.block = b == 'Y' ;
