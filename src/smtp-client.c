@@ -40,7 +40,7 @@ static unsigned int verb (char const *s, size_t n, size_t *w)
   return V_OTHER ;
 }
 
-int smtp_can_answer (smtp const *r)
+static int smtp_can_answer (smtp const *r)
 {
   return r->phase == SMTP_PHASE_RELAY && !r->outstanding && !r->inreply
     && iobuf_room(&r->cout) >= SMTP_MYREPLY ;

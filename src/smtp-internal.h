@@ -95,7 +95,6 @@ struct smtp_s
  /* smtp-client.c: parse what the client sent, forward it or answer it.
     Returns 1 when it stopped for want of client input, 0 otherwise. */
 extern int smtp_client_parse (smtp *) ;
-extern int smtp_can_answer (smtp const *) ;
 extern void smtp_answer (smtp *, char const *) ;
 
  /* smtp-server.c: relay the server's replies, keep count, fix EHLO */
