@@ -7,6 +7,7 @@
 #     and in prog's environment (immediate mode);
 #   - no client certificate: both unset, the session works;
 #   - an untrusted (self-signed) certificate: the handshake fails, exit 98.
+# shellcheck disable=SC2154  # sc_rc, st: set by starttls (lib.sh)
 . "$(dirname "$0")/lib.sh"
 certs
 
@@ -21,24 +22,8 @@ assert_eq "subject=$subject" "$(openssl x509 -in "$CLIENT_CERT" -noout -subject 
 export CERTFILE=$SRV_CERT KEYFILE=$SRV_KEY CAFILE=$CA
 export TEST_STATUS_FILE=$T/status TEST_YBLOCK_FILE=$T/block TEST_LOG=$T/app.log
 
+# the sessions: starttls (lib.sh), with the suite expect_block names
 sessions=0
-# starttls S_CLIENT_ARGS... -- a STARTTLS session with openssl s_client
-# that proves the encrypted dialogue works; sets sc_rc and st (the TLS
-# child's status)
-starttls() {
-  sessions=$((sessions + 1))
-  rm -f "$T/block"
-  with_timeout 40 "$PY" "$APPS/chat.py" -t 30 \
-    'expect ^Verification: OK' \
-    'send XECHO with client cert' 'expect ^250 with client cert$' \
-    'send QUIT' 'expect ^221 ' 'exit any' \
-    -- openssl s_client -starttls smtp -connect "127.0.0.1:$PORT" -CAfile "$CA" \
-         -verify_return_error -servername localhost -cipher ECDHE-ECDSA-AES128-GCM-SHA256 \
-         -crlf -ign_eof "$@" >"$T/sc$sessions.log" 2>&1
-  sc_rc=$?
-  wait_lines "$T/status" "$sessions"
-  st=$(sed -n "${sessions}p" "$T/status")
-}
 
 # expect_block [HASH SUBJECT] -- the Y block, byte for byte
 expect_block() {
@@ -55,17 +40,17 @@ expect_block() {
 # 1. delayed mode, Y block
 start_tcpserver srv ucspitlsd -Y "$PY" "$APPS/smtpish.py" Y
 
-starttls -cert "$CLIENT_CERT" -key "$CLIENT_KEY"
+starttls "with client cert" -cipher ECDHE-ECDSA-AES128-GCM-SHA256 -cert "$CLIENT_CERT" -key "$CLIENT_KEY"
 [ "$sc_rc" = 0 ] || fail "session with a client certificate failed: $(tail -n 5 "$T/sc$sessions.log")"
 assert_eq "exit 0" "$st" "TLS child status, client certificate"
 expect_block "$hash" "$subject"
 
-starttls
+starttls "with client cert" -cipher ECDHE-ECDSA-AES128-GCM-SHA256
 [ "$sc_rc" = 0 ] || fail "session without a client certificate failed: $(tail -n 5 "$T/sc$sessions.log")"
 assert_eq "exit 0" "$st" "TLS child status, no client certificate"
 expect_block
 
-starttls -cert "$SELF_CERT" -key "$SELF_KEY"
+starttls "with client cert" -cipher ECDHE-ECDSA-AES128-GCM-SHA256 -cert "$SELF_CERT" -key "$SELF_KEY"
 [ "$sc_rc" != 0 ] || fail "session with an untrusted client certificate succeeded"
 grep -q '^250 with client cert' "$T/sc$sessions.log" && fail "the untrusted client got an answer over TLS"
 assert_eq "exit 98" "$st" "TLS child status, untrusted client certificate"

@@ -5,6 +5,7 @@
 # starts); with a CA-signed one the session works and carries
 # SSL_PEER_CERT_HASH.  The anchors may come from CAFILE (a PEM bundle) or
 # from CADIR (a directory of one certificate per file).
+# shellcheck disable=SC2154  # sc_rc, st: set by starttls (lib.sh)
 . "$(dirname "$0")/lib.sh"
 certs
 
@@ -12,24 +13,8 @@ hash=SHA256:$(cert_sha256 "$CLIENT_CERT")
 export CERTFILE=$SRV_CERT KEYFILE=$SRV_KEY
 export TEST_STATUS_FILE=$T/status TEST_YBLOCK_FILE=$T/block TEST_LOG=$T/app.log
 
+# the sessions: starttls (lib.sh)
 sessions=0
-# starttls S_CLIENT_ARGS... -- a STARTTLS session with openssl s_client;
-# sets sc_rc (0 when the encrypted dialogue worked) and st (the TLS
-# child's status)
-starttls() {
-  sessions=$((sessions + 1))
-  rm -f "$T/block"
-  with_timeout 40 "$PY" "$APPS/chat.py" -t 30 \
-    'expect ^Verification: OK' \
-    'send XECHO authenticated' 'expect ^250 authenticated$' \
-    'send QUIT' 'expect ^221 ' 'exit any' \
-    -- openssl s_client -starttls smtp -connect "127.0.0.1:$PORT" -CAfile "$CA" \
-         -verify_return_error -servername localhost -crlf -ign_eof "$@" \
-         >"$T/sc$sessions.log" 2>&1
-  sc_rc=$?
-  wait_lines "$T/status" "$sessions"
-  st=$(sed -n "${sessions}p" "$T/status")
-}
 
 ok() {
   [ "$sc_rc" = 0 ] || fail "session $sessions ($1) failed: $(tail -n 5 "$T/sc$sessions.log")"
@@ -47,22 +32,22 @@ refused() {
 
 # 1. CAFILE
 CAFILE=$CA start_tcpserver file ucspitlsd -y "$PY" "$APPS/smtpish.py" Y
-starttls
+starttls authenticated
 refused "no client certificate, CAFILE"
-starttls -cert "$CLIENT_CERT" -key "$CLIENT_KEY"
+starttls authenticated -cert "$CLIENT_CERT" -key "$CLIENT_KEY"
 ok "client certificate, CAFILE"
-starttls -cert "$SELF_CERT" -key "$SELF_KEY"
+starttls authenticated -cert "$SELF_CERT" -key "$SELF_KEY"
 refused "self-signed client certificate, CAFILE"
 grep -q '^ucspitlsd: fatal: .*BR_ERR' "$T/file.err" || fail "no fatal message naming BearSSL's error"
 stop file
 
 # 2. CADIR
 CADIR=$CA_DIR start_tcpserver dir ucspitlsd -y "$PY" "$APPS/smtpish.py" Y
-starttls
+starttls authenticated
 refused "no client certificate, CADIR"
-starttls -cert "$CLIENT_CERT" -key "$CLIENT_KEY"
+starttls authenticated -cert "$CLIENT_CERT" -key "$CLIENT_KEY"
 ok "client certificate, CADIR"
-starttls -cert "$SELF_CERT" -key "$SELF_KEY"
+starttls authenticated -cert "$SELF_CERT" -key "$SELF_KEY"
 refused "self-signed client certificate, CADIR"
 stop dir
 

@@ -113,23 +113,14 @@ assert_eq "exit 98" "$(sed -n 1p "$T/status")" "TLS child status (stall after ST
 assert_file_contains "$T/del.err" "TLS handshake timed out"
 
 # the same 2 s plaintext pause, then a real handshake: it succeeds
-with_timeout 40 "$PY" - "$PORT" "$CA" >"$T/late.log" 2>&1 <<'EOF' || fail "late STARTTLS failed: $(cat "$T/late.log")"
+PYTHONPATH=$APPS with_timeout 40 "$PY" - "$PORT" "$CA" >"$T/late.log" 2>&1 <<'EOF' || fail "late STARTTLS failed: $(cat "$T/late.log")"
 import socket, ssl, sys, time
+from ucspiapp import smtp_reply as reply
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
-def reply():
-    while True:
-        b = b""
-        while not b.endswith(b"\n"):
-            c = s.recv(1)
-            if not c:
-                sys.exit("eof")
-            b += c
-        if b[3:4] != b"-":
-            return b
-reply()
-s.sendall(b"EHLO late.example\r\n"); reply()
+reply(s.recv)
+s.sendall(b"EHLO late.example\r\n"); reply(s.recv)
 time.sleep(2)
-s.sendall(b"STARTTLS\r\n"); assert reply().startswith(b"220")
+s.sendall(b"STARTTLS\r\n"); assert reply(s.recv).startswith(b"220")
 ctx = ssl.create_default_context(cafile=sys.argv[2])
 t = ctx.wrap_socket(s, server_hostname="localhost")
 t.sendall(b"XECHO late\r\n")

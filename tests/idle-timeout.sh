@@ -15,21 +15,12 @@ export TEST_STATUS_FILE=$T/status TEST_LOG=$T/app.log
 #   silent    send nothing; print "eof after SECS" when the server closes
 #   pause3    sleep 3 s, then XECHO must still work; QUIT
 #   chatty    an XECHO every 0.4 s for 3 s, each answered; QUIT
+# (run with PYTHONPATH=$APPS, for ucspiapp)
 cat >"$T/idle.py" <<'EOF'
 import socket, ssl, sys, time
+from ucspiapp import ByteReader, smtp_reply as reply
 port, ca, mode, plan = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 s = socket.create_connection(("127.0.0.1", port), timeout=30)
-
-def reply(r):
-    while True:
-        b = b""
-        while not b.endswith(b"\n"):
-            c = r(1)
-            if not c:
-                raise SystemExit("eof waiting for a reply (have %r)" % b)
-            b += c
-        if b[3:4] != b"-":
-            return b
 
 if mode == "starttls":
     reply(s.recv)
@@ -38,19 +29,13 @@ if mode == "starttls":
     s.sendall(b"STARTTLS\r\n"); assert reply(s.recv).startswith(b"220")
 ctx = ssl.create_default_context(cafile=ca)
 t = ctx.wrap_socket(s, server_hostname="localhost")
-tbuf = b""
-def trecv(n):
-    global tbuf
-    if not tbuf:
-        tbuf = t.recv(4096)
-    c, tbuf = tbuf[:1], tbuf[1:]
-    return c
+tr = ByteReader(t)
 if mode == "immediate":
-    reply(trecv)
+    reply(tr.recv)
 
 def echo(word):
     t.sendall(b"XECHO " + word + b"\r\n")
-    r = reply(trecv)
+    r = reply(tr.recv)
     assert r == b"250 " + word + b"\r\n", r
 
 echo(b"warm-up " + b"x" * 2000)
@@ -61,14 +46,14 @@ if plan == "silent":
             b = t.recv(4096)
             if not b:
                 break
-            tbuf += b
+            tr.buf += b
     except (ConnectionResetError, ssl.SSLError) as e:
         print("error", e)
     except socket.timeout:
         raise SystemExit("still open after 30 s")
     print("eof after %.3f" % (time.monotonic() - t0))
-    if tbuf:
-        print("unexpected data", tbuf)
+    if tr.buf:
+        print("unexpected data", tr.buf)
     sys.exit(0)
 if plan == "pause3":
     time.sleep(3)
@@ -81,7 +66,7 @@ elif plan == "chatty":
         i += 1
         echo(b"tick%d" % i)
 t.sendall(b"QUIT\r\n")
-assert reply(trecv).startswith(b"221")
+assert reply(tr.recv).startswith(b"221")
 print("ok")
 EOF
 
@@ -89,7 +74,7 @@ sessions=0
 # run NAME MODE PLAN -- one session; waits for the TLS child's status (st)
 run() {
   sessions=$((sessions + 1))
-  with_timeout 60 "$PY" "$T/idle.py" "$PORT" "$CA" "$2" "$3" >"$T/$1.log" 2>&1 \
+  PYTHONPATH=$APPS with_timeout 60 "$PY" "$T/idle.py" "$PORT" "$CA" "$2" "$3" >"$T/$1.log" 2>&1 \
     || fail "$1: client failed: $(tail -n 3 "$T/$1.log")"
   wait_lines "$T/status" "$sessions" 15
   st=$(sed -n "${sessions}p" "$T/status")

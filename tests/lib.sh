@@ -64,6 +64,19 @@
 #   assert_file_not_contains FILE NEEDLE [WHAT]
 #   say MSG                     print to stderr (the test's log)
 #   cleanup                     the EXIT trap (see below)
+#   starttls TEXT [S_CLIENT_ARGS...]
+#                               a STARTTLS session to 127.0.0.1:$PORT with
+#                               openssl s_client (-CAfile $CA -servername
+#                               localhost -verify_return_error, then
+#                               S_CLIENT_ARGS) driven by chat.py: once
+#                               verified, "XECHO TEXT" must get "250 TEXT"
+#                               (TEXT goes into a regex), then QUIT.  For a
+#                               server whose app appends the TLS child's
+#                               status to $T/status (smtpish.py).  Adds 1
+#                               to sessions (N, from 0), removes $T/block
+#                               first, logs to $T/scN.log; sets sc_rc (0
+#                               when the encrypted dialogue worked) and st
+#                               (line N of $T/status)
 
 set -u
 set -o pipefail
@@ -438,6 +451,24 @@ certs() {
 }
 
 [ -n "${UCSPITLS_CERTS_ONLY:-}" ] || [ -x "$TOP/src/ucspitlsd" ] || fail "$TOP/src/ucspitlsd is not built (run make)"
+
+# starttls TEXT [S_CLIENT_ARGS...] -- see the header
+# shellcheck disable=SC2034  # sc_rc, st: for the test
+starttls() {
+  local text=$1; shift
+  sessions=$((${sessions:-0} + 1))
+  rm -f "$T/block"
+  with_timeout 40 "$PY" "$APPS/chat.py" -t 30 \
+    'expect ^Verification: OK' \
+    "send XECHO $text" "expect ^250 $text\$" \
+    'send QUIT' 'expect ^221 ' 'exit any' \
+    -- openssl s_client -starttls smtp -connect "127.0.0.1:$PORT" -CAfile "$CA" \
+         -verify_return_error -servername localhost -crlf -ign_eof "$@" \
+         >"$T/sc$sessions.log" 2>&1
+  sc_rc=$?
+  wait_lines "$T/status" "$sessions"
+  st=$(sed -n "${sessions}p" "$T/status")
+}
 
 # --- added for hostile tests
 # (hostile-*, ctl-*, fds-no-leak, load-500)

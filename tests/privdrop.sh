@@ -25,37 +25,23 @@ cp "$SRV_KEY" "$T/key.pem" && chmod 600 "$T/key.pem" && export KEYFILE=$T/key.pe
 
 # hold.py PORT CA MODE DIR -- a session (MODE starttls or immediate) that
 # stays open after one echo over TLS: it creates DIR/ready, waits for
-# DIR/go, then QUITs; prints "ok" at the end.
+# DIR/go, then QUITs; prints "ok" at the end.  (Run with PYTHONPATH=$APPS,
+# for ucspiapp.)
 cat >"$T/hold.py" <<'EOF'
 import os, socket, ssl, sys, time
+from ucspiapp import ByteReader, smtp_reply as reply
 port, ca, mode, d = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 s = socket.create_connection(("127.0.0.1", port), timeout=30)
-def reply(r):
-    while True:
-        b = b""
-        while not b.endswith(b"\n"):
-            c = r(1)
-            if not c:
-                raise SystemExit("eof waiting for a reply (have %r)" % b)
-            b += c
-        if b[3:4] != b"-":
-            return b
 if mode == "starttls":
     reply(s.recv)
     s.sendall(b"EHLO hold.example\r\n"); reply(s.recv)
     s.sendall(b"STARTTLS\r\n"); assert reply(s.recv).startswith(b"220")
 t = ssl.create_default_context(cafile=ca).wrap_socket(s, server_hostname="localhost")
-buf = b""
-def trecv(n):
-    global buf
-    if not buf:
-        buf = t.recv(4096)
-    c, buf = buf[:1], buf[1:]
-    return c
+tr = ByteReader(t)
 if mode == "immediate":
-    reply(trecv)
+    reply(tr.recv)
 t.sendall(b"XECHO dropped\r\n")
-r = reply(trecv)
+r = reply(tr.recv)
 assert r == b"250 dropped\r\n", r
 open(os.path.join(d, "ready"), "w").close()
 end = time.monotonic() + 30
@@ -64,7 +50,7 @@ while not os.path.exists(os.path.join(d, "go")):
         raise SystemExit("never told to go on")
     time.sleep(0.05)
 t.sendall(b"QUIT\r\n")
-assert reply(trecv).startswith(b"221")
+assert reply(tr.recv).startswith(b"221")
 print("ok", flush=True)
 EOF
 
@@ -100,7 +86,7 @@ check_ids() {
 session() {
   local name=$1 mode=$2 n=$3
   mkdir -p "$T/$name.d"
-  start_bg "${name}_client" "$PY" "$T/hold.py" "$PORT" "$CA" "$mode" "$T/$name.d"
+  PYTHONPATH=$APPS start_bg "${name}_client" "$PY" "$T/hold.py" "$PORT" "$CA" "$mode" "$T/$name.d"
   wait_for 20 test -e "$T/$name.d/ready" \
     || fail "$name: the session did not start: $(cat "$T/${name}_client.out" "$T/${name}_client.err")"
   check_ids "$name"

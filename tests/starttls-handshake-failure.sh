@@ -10,27 +10,16 @@ certs
 export CERTFILE=$SRV_CERT KEYFILE=$SRV_KEY
 export TEST_STATUS_FILE=$T/status TEST_YBLOCK_FILE=$T/block TEST_LOG=$T/app.log
 
+# (run with PYTHONPATH=$APPS, for ucspiapp)
 cat >"$T/client.py" <<'PYEOF'
 import socket, sys
+from ucspiapp import smtp_reply as reply
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
-def line():
-    b = b""
-    while not b.endswith(b"\n"):
-        c = s.recv(1)
-        if not c:
-            sys.exit("early end-of-file after %r" % b)
-        b += c
-    return b
-def reply():
-    while True:
-        l = line()
-        if l[3:4] != b"-":
-            return l
-assert reply().startswith(b"220 ")
+assert reply(s.recv).startswith(b"220 ")
 s.sendall(b"EHLO broken.example\r\n")
-assert reply().startswith(b"250 ")
+assert reply(s.recv).startswith(b"250 ")
 s.sendall(b"STARTTLS\r\n")
-r = reply()
+r = reply(s.recv)
 assert r.startswith(b"220 "), r
 s.sendall(b"EHLO this is not a ClientHello\r\n")
 got = b""
@@ -50,7 +39,7 @@ for byte in y Y; do
   n=$((n + 1))
   rm -f "$T/block"
   start_tcpserver "srv$byte" ucspitlsd "$PY" "$APPS/smtpish.py" "$byte"
-  with_timeout 30 "$PY" "$T/client.py" "$PORT" >"$T/client$byte.log" 2>&1 \
+  PYTHONPATH=$APPS with_timeout 30 "$PY" "$T/client.py" "$PORT" >"$T/client$byte.log" 2>&1 \
     || fail "client ($byte): $(cat "$T/client$byte.log")"
   wait_lines "$T/status" "$n"
   assert_eq "exit 98" "$(sed -n "${n}p" "$T/status")" "TLS child status ($byte)"

@@ -2,9 +2,12 @@
 
 The progs run by ucspitlsd/ucspitlsc (ctlapp, smtpish, echo-wait,
 dumpenv) take their lines, events and the TLS child's end from here; the
-scripted clients (miniclient, tlsclient) their line reading and steps.
+scripted clients (miniclient, tlsclient) their line reading and steps;
+the small clients that tests write to $T their SMTP reply reading
+(smtp_reply, ByteReader).
 Each app puts its own directory first on sys.path before importing this,
-so that it is found whatever the cwd and however Python was started.
+so that it is found whatever the cwd and however Python was started; the
+tests run their own clients with PYTHONPATH=$APPS.
 """
 
 import os
@@ -207,3 +210,36 @@ def run(c, steps):
             print("eof", flush=True)
         else:
             raise Failed("unknown step %r" % s)
+
+
+def smtp_reply(recv):
+    """One SMTP reply read through RECV(1), which gives the next byte (b""
+    at end-of-file): a byte at a time, so that nothing past the reply is
+    consumed (a socket's recv before STARTTLS).  Returns its last line,
+    CR LF included, as bytes; the "250-" lines before it are passed over.
+    End-of-file first: SystemExit, with what the line had so far."""
+    while True:
+        b = b""
+        while not b.endswith(b"\n"):
+            c = recv(1)
+            if not c:
+                raise SystemExit("eof waiting for a reply (have %r)" % b)
+            b += c
+        if b[3:4] != b"-":
+            return b
+
+
+class ByteReader:
+    """recv(N) for smtp_reply once TLS is up (no switch left to stop
+    before): the socket is read up to 4096 bytes at a time, and what recv
+    has not given yet is kept in buf."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = b""
+
+    def recv(self, n):
+        if not self.buf:
+            self.buf = self.sock.recv(4096)
+        c, self.buf = self.buf[:n], self.buf[n:]
+        return c
