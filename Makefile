@@ -13,7 +13,7 @@ WARNINGS := -Wall -Wextra -Werror=implicit-function-declaration
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARNINGS) $(CFLAGS) $(EXTRA_CFLAGS)
 ALL_CPPFLAGS := $(CPPFLAGS_CONF) $(CPPFLAGS)
-ALL_LDFLAGS := $(LDFLAGS_CONF) $(LDFLAGS) $(EXTRA_LDFLAGS)
+ALL_LDFLAGS := $(LDFLAGS_CONF) $(STATIC_LDFLAGS) $(LDFLAGS) $(EXTRA_LDFLAGS)
 
 # the shared part: the TLS layer, the copy loop, the plumbing
 COMMON := src/tls_run.o src/tls_engine.o src/tls_load.o src/tls_x509.o \
@@ -78,7 +78,7 @@ check-long: deps-test
 # the same suite against an AddressSanitizer/UBSan build
 check-asan: deps-test
 	@$(MAKE) --no-print-directory clean >/dev/null
-	$(MAKE) all EXTRA_CFLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer' EXTRA_LDFLAGS='-fsanitize=address,undefined'
+	$(MAKE) all STATIC_LDFLAGS= EXTRA_CFLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer' EXTRA_LDFLAGS='-fsanitize=address,undefined'
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 tests/run $(TESTS)
 	@$(MAKE) --no-print-directory clean >/dev/null
 
