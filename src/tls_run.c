@@ -11,7 +11,13 @@
    record headers as they come in (they are in clear in TLS 1.2): when the
    peer's alert record arrives after the handshake, we stop reading there,
    deliver everything before it, give prog EOF, and feed the alert to the
-   engine only once prog has finished writing. */
+   engine only once prog has finished writing.
+
+   The engine takes one record of plaintext at a time; reading prog's
+   pipe 16 KiB at a time would wake prog for every record. So a read
+   from prog fills the engine's buffer and, past it, a stage of
+   STAGE bytes, from which the next records are taken: one read, and
+   one wakeup of prog, per pipeful. Small writes never reach the stage. */
 
 #include <errno.h>
 #include <stdint.h>
@@ -79,7 +85,14 @@ struct loop_s
   unsigned int empties ;       /* consecutive empty application records */
   unsigned char ahead[5] ;     /* read from the network, not yet given to the engine */
   unsigned int aheadlen ;
+  unsigned int istart ;        /* read from prog, not yet given to the engine: */
+  unsigned int ilen ;          /* stage[istart..istart+ilen) */
+  unsigned int ishort : 1 ;    /* the last read from prog did not fill what we offered */
 } ;
+
+ /* with the engine's 16 KiB, one default pipeful */
+#define STAGE 49152
+static unsigned char stage[STAGE] ;
 
 static void finish (loop const *l, int e, char const *end) __attribute__((noreturn)) ;
 static void finish (loop const *l, int e, char const *end)
@@ -361,9 +374,22 @@ static int do_appr (loop *l)
 {
   size_t len ;
   unsigned char *buf = br_ssl_engine_sendapp_buf(l->eng, &len) ;
+  struct iovec v[2] ;
   ssize_t r ;
   if (!buf) return 1 ;
-  r = fd_read(l->fd.appr, (char *)buf, len) ;
+  if (l->ilen)
+  {
+    size_t k = l->ilen < len ? l->ilen : len ;
+    memcpy(buf, stage + l->istart, k) ;
+    l->istart += k ; l->ilen -= k ;
+    br_ssl_engine_sendapp_ack(l->eng, k) ;
+    if (l->ilen || !l->ishort) return 1 ;
+    br_ssl_engine_flush(l->eng, 0) ;  /* prog paused: send what we have */
+    return 0 ;
+  }
+  v[0].iov_base = buf ; v[0].iov_len = len ;
+  v[1].iov_base = stage ; v[1].iov_len = STAGE ;
+  r = fd_readv(l->fd.appr, v, 2) ;
   if (r == -1)
   {
     if (error_isagain(errno)) { br_ssl_engine_flush(l->eng, 0) ; return 0 ; }
@@ -377,6 +403,8 @@ static int do_appr (loop *l)
   }
   l->active = 1 ;
   l->out += r ;
+  l->ishort = (size_t)r < len + STAGE ;
+  if ((size_t)r > len) { l->istart = 0 ; l->ilen = r - len ; r = len ; }
   br_ssl_engine_sendapp_ack(l->eng, r) ;
   if ((size_t)r == len) return 1 ;
   br_ssl_engine_flush(l->eng, 0) ;  /* prog paused: send what we have */

@@ -50,6 +50,7 @@ HSCLIENT = os.path.join(HELPERS, 'hsclient')
 ECHOAPP = os.path.join(HELPERS, 'echoapp')
 SPEED = os.path.join(HELPERS, 'bearssl-speed')
 REAPER = os.path.join(HELPERS, 'reaper')
+FLOOR = os.path.join(HELPERS, 'floor')
 TICK = os.sysconf('SC_CLK_TCK')
 UCSPITLSD = os.path.join(SRC, 'ucspitlsd')
 UCSPITLSC = os.path.join(SRC, 'ucspitlsc')
@@ -574,6 +575,32 @@ def memory(kind, server, what):
     return {'rss': rss, 'pss': pss, 'nproc': nproc}
 
 
+def memfloor(what):
+    """PSS of MEM_CONNS processes of a static program that only waits:
+    the floor under any design with a process per connection."""
+    p = subprocess.Popen([FLOOR, str(MEM_CONNS)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    try:
+        line = p.stdout.readline()
+        if not line.startswith(b'ready'):
+            return fail(what, 'the waiting processes did not start')
+        time.sleep(0.5)
+        kids = [int(x) for x in subprocess.run(['pgrep', '-P', str(p.pid)], stdout=subprocess.PIPE,
+                                               universal_newlines=True).stdout.split()]
+        now = [rss_pss(x) for x in kids]
+    finally:
+        p.stdin.close()
+        try:
+            p.wait(30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    if len(now) != MEM_CONNS:
+        return fail(what, 'found %d of %d waiting processes' % (len(now), MEM_CONNS))
+    return {'rss': sum(x[0] for x in now) / MEM_CONNS, 'pss': sum(x[1] for x in now) / MEM_CONNS,
+            'nproc': len(now)}
+
+
 # ---------------------------------------------------------------- report
 
 def med(xs, k=None):
@@ -657,6 +684,7 @@ def measure(bulks, hs_servers, st_servers, pl_servers):
         if rep < MEM_REPS:
             for k in rot(['ucspitls', 'stunnel', 'socat'], rep):
                 add(('mem', k), memory(k, hs_servers[k], 'memory %s' % k))
+            add(('mem', 'floor'), memfloor('memory floor'))
         last = time.monotonic() - t1
         done = rep + 1
     R['reps'] = done
@@ -786,13 +814,19 @@ def report(R, bulks, broken, t_start, load0):
     for k in ('ucspitls', 'stunnel', 'socat'):
         say('   %-36s %9s %9s %9s %10s' % (hs_labels[k], fmt(med(mem[k], 'rss')), fmt(med(mem[k], 'pss')),
                                           ratio(mine, med(mem[k], 'pss')), fmt(med(mem[k], 'nproc'))))
+    fl = [x for x in R.get(('mem', 'floor'), []) if x]
+    say('   %-36s %9s %9s %9s %10s' % ('floor: a static process that waits', fmt(med(fl, 'rss')),
+                                      fmt(med(fl, 'pss')), ratio(mine, med(fl, 'pss')), fmt(med(fl, 'nproc'))))
+    say('   floor: %d copies of a static C program (tests/bench/floor.c) that only wait: the least any design '
+        'with a process per connection pays' % MEM_CONNS)
     peers = [(med(mem[k], 'pss'), med(mem[k], 'rss'), k) for k in ('stunnel', 'socat') if mem[k]]
     if mine is not None and peers:
         lo = min(peers)
         goals.append('   memory per connection: ucspitlsd PSS %s KiB (RSS %s), lowest peer %s PSS %s KiB (RSS %s) '
-                     '[goal below every peer: %s]'
+                     '[goal below every peer: %s]%s'
                      % (fmt(mine), fmt(mrss), lo[2], fmt(lo[0]), fmt(lo[1]),
-                        'met' if mine < min(p[0] for p in peers) else 'NOT met'))
+                        'met' if mine < min(p[0] for p in peers) else 'NOT met',
+                        '; a process that only waits costs %s KiB' % fmt(med(fl, 'pss')) if fl else ''))
     say('')
 
     say('5. Plaintext phase of delayed mode (no STARTTLS): the wrapper must not be in the data path')
