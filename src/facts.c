@@ -24,6 +24,12 @@ int facts_is_var (char const *s)
   return 0 ;
 }
 
+ /* a byte that a value shows as \xNN */
+static int escaped (unsigned char c, int forlog)
+{
+  return c < 0x20 || c == 0x7f || c == '\\' || (forlog && c == ' ') ;
+}
+
  /* escapes src into dst (at most max bytes, NUL included, whole escapes
     only); returns the length written, without the NUL. Backslash is
     escaped too, so that \xNN always means an escape; for the log line,
@@ -36,7 +42,7 @@ size_t facts_escape (char *dst, size_t max, char const *src, int forlog)
   for (; *src ; src++)
   {
     unsigned char c = *src ;
-    if (c < 0x20 || c == 0x7f || c == '\\' || (forlog && c == ' '))
+    if (escaped(c, forlog))
     {
       if (n + 4 >= max) break ;
       dst[n++] = '\\' ; dst[n++] = 'x' ;
@@ -53,25 +59,20 @@ size_t facts_escape (char *dst, size_t max, char const *src, int forlog)
 }
 
  /* NAME=VALUE\0 into s, within max bytes; a value that does not fit whole
-    is left out. The subject comes escaped already (dn_format). */
-static size_t add (char *s, size_t max, char const *name, char const *value, int escaped)
+    is left out. The subject comes escaped already (dn_format). The
+    length is counted first: no copy of the value on the stack, which
+    the TLS child keeps for its whole life. */
+static size_t add (char *s, size_t max, char const *name, char const *value, int isescaped)
 {
-  size_t n = strlen(name), m ;
-  char tmp[FACTS_BLOCK_MAX] ;
+  size_t n = strlen(name), m = 0 ;
   if (!value || !*value) return 0 ;
-  if (escaped)
-  {
-    m = strlen(value) ;
-    if (m >= sizeof(tmp)) return 0 ;
-    memcpy(tmp, value, m) ;
-  }
-  else m = facts_escape(tmp, sizeof(tmp), value, 0) ;
-  if (!m) return 0 ;
+  if (isescaped) m = strlen(value) ;
+  else for (char const *p = value ; *p ; p++) m += escaped(*p, 0) ? 4 : 1 ;
   if (n + 1 + m + 1 > max) return 0 ;
   memcpy(s, name, n) ;
   s[n] = '=' ;
-  memcpy(s + n + 1, tmp, m) ;
-  s[n + 1 + m] = 0 ;
+  if (isescaped) memcpy(s + n + 1, value, m + 1) ;
+  else facts_escape(s + n + 1, m + 1, value, 0) ;
   return n + m + 2 ;
 }
 

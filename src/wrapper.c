@@ -174,11 +174,38 @@ static void delayed (tlsopts const *o, ids const *id, char const *const *argv, c
   xexec_ae(argv[0], argv, (char const *const *)make_env(o, envp, add, len)) ;
 }
 
+/* the parent of immediate mode: the facts block, then prog. Its buffer
+   is in a frame of its own, so that the TLS child's stack does not start
+   below it. */
+static void immediate_prog (tlsopts const *o, char const *const *argv, char const *const *envp, int netr, int netw, int rep, int in, int out, pid_t pid) __attribute__((noinline, noreturn)) ;
+static void immediate_prog (tlsopts const *o, char const *const *argv, char const *const *envp, int netr, int netw, int rep, int in, int out, pid_t pid)
+{
+  char block[FACTS_BLOCK_MAX + 1] ;
+  size_t len = 0 ;
+  for (;;)
+  {
+    ssize_t r = fd_read(rep, block + len, sizeof(block) - len) ;
+    if (r == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "read from the TLS child") ;
+    if (!r) break ;
+    len += r ;
+    if (len == sizeof(block)) break ;
+  }
+  fd_close(rep) ;
+  if (!len || block[len - 1] || (len > 1 && block[len - 2]))
+  {
+    /* no block: the handshake failed, and the child said why */
+    int wstat ;
+    if (waitpid(pid, &wstat, 0) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "wait for the TLS child") ;
+    _exit(WIFEXITED(wstat) ? (WEXITSTATUS(wstat) ? WEXITSTATUS(wstat) : UCSPITLS_EXIT_TLS) : UCSPITLS_EXIT_SYS) ;
+  }
+  if (fd_move(netr, out) == -1 || fd_move(netw, in) == -1)
+    strerr_diefusys(UCSPITLS_EXIT_SYS, "move fds") ;
+  xexec_ae(argv[0], argv, (char const *const *)make_env(o, envp, block, len)) ;
+}
+
 static void immediate (tlsopts const *o, ids const *id, char const *const *argv, char const *const *envp, int netr, int netw, tlsrun_func *run)
 {
   int rep[2], in[2], out[2] ;
-  char block[FACTS_BLOCK_MAX + 1] ;
-  size_t len = 0 ;
   pid_t pid ;
   if (ipc_pair_coe(rep) == -1 || pipecoe(in) == -1 || pipecoe(out) == -1)
     strerr_diefusys(UCSPITLS_EXIT_SYS, "create the pipes") ;
@@ -193,25 +220,7 @@ static void immediate (tlsopts const *o, ids const *id, char const *const *argv,
     (*run)(o, &fds, &ctl_ready, &c) ;
   }
   fd_close(rep[0]) ; fd_close(in[0]) ; fd_close(out[1]) ;
-  for (;;)
-  {
-    ssize_t r = fd_read(rep[1], block + len, sizeof(block) - len) ;
-    if (r == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "read from the TLS child") ;
-    if (!r) break ;
-    len += r ;
-    if (len == sizeof(block)) break ;
-  }
-  fd_close(rep[1]) ;
-  if (!len || block[len - 1] || (len > 1 && block[len - 2]))
-  {
-    /* no block: the handshake failed, and the child said why */
-    int wstat ;
-    if (waitpid(pid, &wstat, 0) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "wait for the TLS child") ;
-    _exit(WIFEXITED(wstat) ? (WEXITSTATUS(wstat) ? WEXITSTATUS(wstat) : UCSPITLS_EXIT_TLS) : UCSPITLS_EXIT_SYS) ;
-  }
-  if (fd_move(netr, out[0]) == -1 || fd_move(netw, in[1]) == -1)
-    strerr_diefusys(UCSPITLS_EXIT_SYS, "move fds") ;
-  xexec_ae(argv[0], argv, (char const *const *)make_env(o, envp, block, len)) ;
+  immediate_prog(o, argv, envp, netr, netw, rep[1], in[1], out[0], pid) ;
 }
 
 void wrapper_run (tlsopts const *o, char const *const *argv, char const *const *envp, int netr, int netw, tlsrun_func *run)
