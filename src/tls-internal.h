@@ -33,7 +33,7 @@ extern void tls_load_anchors (tlsanchors *, char const *, char const *) ;
 
  /* engine settings common to both sides: tls_engine.c */
 
-extern void tls_engine_setup (br_ssl_engine_context *, int) ;
+extern void tls_engine_setup (br_ssl_engine_context *, int, unsigned char *) ;  /* the buffer: BR_SSL_BUFSIZE_BIDI bytes */
 extern char const *tls_suite_name (unsigned int) ;
 extern char const *tls_error_name (int) ;
 extern char const *tls_error_text (int) ;

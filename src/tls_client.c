@@ -12,7 +12,6 @@
 
 static tlsanchors anchors = { .ta = 0, .n = 0 } ;
 static tlscred cred ;
-static br_ssl_client_context cc ;
 static tlsx509 xc ;
 
 void tls_client_load (tlsopts const *o, char const *const *envp)
@@ -33,21 +32,25 @@ void tls_client_load (tlsopts const *o, char const *const *envp)
 
 void tls_client_run (tlsopts const *o, tlsfds const *fds, tlsready_func *ready, void *ctx)
 {
-  br_ssl_client_zero(&cc) ;
-  tls_engine_setup(&cc.eng, 0) ;
+  /* the engine's buffer right after its context: the buffer's first
+     page, which every handshake touches, is the context's last */
+  static struct { br_ssl_client_context c ; unsigned char buf[BR_SSL_BUFSIZE_BIDI] ; } s ;
+  br_ssl_client_context *cc = &s.c ;
+  br_ssl_client_zero(cc) ;
+  tls_engine_setup(&cc->eng, 0, s.buf) ;
   tlsx509_init(&xc, &anchors) ;
-  br_ssl_engine_set_x509(&cc.eng, &xc.vtable) ;
+  br_ssl_engine_set_x509(&cc->eng, &xc.vtable) ;
   if (o->clientcert)
   {
     if (cred.keytype == BR_KEYTYPE_RSA)
-      br_ssl_client_set_single_rsa(&cc, cred.chain, cred.chainlen, br_skey_decoder_get_rsa(&cred.key), br_rsa_pkcs1_sign_get_default()) ;
+      br_ssl_client_set_single_rsa(cc, cred.chain, cred.chainlen, br_skey_decoder_get_rsa(&cred.key), br_rsa_pkcs1_sign_get_default()) ;
     else
-      br_ssl_client_set_single_ec(&cc, cred.chain, cred.chainlen, br_skey_decoder_get_ec(&cred.key),
+      br_ssl_client_set_single_ec(cc, cred.chain, cred.chainlen, br_skey_decoder_get_ec(&cred.key),
         BR_KEYTYPE_SIGN, 0, br_ec_get_default(), br_ecdsa_sign_asn1_get_default()) ;
   }
-  if (!br_ssl_client_reset(&cc, o->servername, 0))
+  if (!br_ssl_client_reset(cc, o->servername, 0))
   {
-    strerr_diefu(UCSPITLS_EXIT_SETUP, "initialize the TLS engine: ", tls_error_name(br_ssl_engine_last_error(&cc.eng))) ;
+    strerr_diefu(UCSPITLS_EXIT_SETUP, "initialize the TLS engine: ", tls_error_name(br_ssl_engine_last_error(&cc->eng))) ;
   }
-  tls_run(&cc.eng, &xc, o, fds, ready, ctx) ;
+  tls_run(&cc->eng, &xc, o, fds, ready, ctx) ;
 }

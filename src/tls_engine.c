@@ -42,9 +42,8 @@ static int have_fast_aes (void)
   return br_aes_x86ni_ctr_get_vtable() || br_aes_pwr8_ctr_get_vtable() ;
 }
 
-void tls_engine_setup (br_ssl_engine_context *eng, int isserver)
+void tls_engine_setup (br_ssl_engine_context *eng, int isserver, unsigned char *buf)
 {
-  static unsigned char buf[BR_SSL_BUFSIZE_BIDI] ;
   uint16_t ids[NSUITES] ;
   size_t n = 0 ;
   int fast = have_fast_aes() ;
@@ -68,7 +67,7 @@ void tls_engine_setup (br_ssl_engine_context *eng, int isserver)
   br_ssl_engine_set_default_ec(eng) ;
   br_ssl_engine_set_default_rsavrfy(eng) ;
   br_ssl_engine_set_default_ecdsa(eng) ;
-  br_ssl_engine_set_buffer(eng, buf, sizeof(buf), 1) ;
+  br_ssl_engine_set_buffer(eng, buf, BR_SSL_BUFSIZE_BIDI, 1) ;
   br_ssl_engine_add_flags(eng, BR_OPT_NO_RENEGOTIATION | (isserver ? BR_OPT_ENFORCE_SERVER_PREFERENCES : 0)) ;
 }
 

@@ -21,7 +21,6 @@ static tlscred *deflt = 0 ;
 static tlsanchors anchors = { .ta = 0, .n = 0 } ;
 static unsigned int snilevel ;
 
-static br_ssl_server_context sc ;
 static tlsx509 xc ;
 
 static char const *pair_value (char const *const *envp, char const *var, size_t varlen, char const *name)
@@ -155,19 +154,23 @@ static br_ssl_server_policy_class const *sni_policy_ctx = &sni_policy ;
 
 void tls_server_run (tlsopts const *o, tlsfds const *fds, tlsready_func *ready, void *ctx)
 {
-  br_ssl_server_zero(&sc) ;
-  tls_engine_setup(&sc.eng, 1) ;
-  br_ssl_server_set_policy(&sc, &sni_policy_ctx) ;
+  /* the engine's buffer right after its context: the buffer's first
+     page, which every handshake touches, is the context's last */
+  static struct { br_ssl_server_context c ; unsigned char buf[BR_SSL_BUFSIZE_BIDI] ; } s ;
+  br_ssl_server_context *sc = &s.c ;
+  br_ssl_server_zero(sc) ;
+  tls_engine_setup(&sc->eng, 1, s.buf) ;
+  br_ssl_server_set_policy(sc, &sni_policy_ctx) ;
   if (o->clientcert)
   {
     tlsx509_init(&xc, &anchors) ;
-    br_ssl_server_set_trust_anchor_names_alt(&sc, anchors.ta, anchors.n) ;
-    br_ssl_engine_set_x509(&sc.eng, &xc.vtable) ;
-    if (o->clientcert == 1) br_ssl_engine_add_flags(&sc.eng, BR_OPT_TOLERATE_NO_CLIENT_AUTH) ;
+    br_ssl_server_set_trust_anchor_names_alt(sc, anchors.ta, anchors.n) ;
+    br_ssl_engine_set_x509(&sc->eng, &xc.vtable) ;
+    if (o->clientcert == 1) br_ssl_engine_add_flags(&sc->eng, BR_OPT_TOLERATE_NO_CLIENT_AUTH) ;
   }
-  if (!br_ssl_server_reset(&sc))
+  if (!br_ssl_server_reset(sc))
   {
-    strerr_diefu(UCSPITLS_EXIT_SETUP, "initialize the TLS engine: ", tls_error_name(br_ssl_engine_last_error(&sc.eng))) ;
+    strerr_diefu(UCSPITLS_EXIT_SETUP, "initialize the TLS engine: ", tls_error_name(br_ssl_engine_last_error(&sc->eng))) ;
   }
-  tls_run(&sc.eng, o->clientcert ? &xc : 0, o, fds, ready, ctx) ;
+  tls_run(&sc->eng, o->clientcert ? &xc : 0, o, fds, ready, ctx) ;
 }
