@@ -11,12 +11,12 @@
 . "$(dirname "$0")/lib.sh"
 certs
 
-sizes="1 2 16383 16384 16385 32768 49151 49152 49153 65535 65536 65537 81919 81920 81921 131072 200000 1048576"
-count=$(( $(wc -w <<<"$sizes") * 2 ))
+sizes=(1 2 16383 16384 16385 32768 49151 49152 49153 65535 65536 65537 81919 81920 81921 131072 200000 1048576)
+count=$(( ${#sizes[@]} * 2 ))
 
-CERTFILE=$SRV_CERT KEYFILE=$SRV_KEY start_tcpserver srv ucspitlsd -i "$PY" "$APPS/pingpong.py" server 0 1 $sizes
+CERTFILE=$SRV_CERT KEYFILE=$SRV_KEY start_tcpserver srv ucspitlsd -i "$PY" "$APPS/pingpong.py" server 0 1 "${sizes[@]}"
 out=$(CAFILE=$CA with_timeout 60 tcpclient -RHl0 127.0.0.1 "$PORT" \
-      ucspitlsc -i -k localhost "$PY" "$APPS/pingpong.py" client 6 7 $sizes 2>"$T/c1.err") \
+      ucspitlsc -i -k localhost "$PY" "$APPS/pingpong.py" client 6 7 "${sizes[@]}" 2>"$T/c1.err") \
   || fail "immediate mode: the exchanges did not complete: $(cat "$T/c1.err" "$T/srv.err")"
 assert_eq "ok $count" "$out" "immediate mode"
 stop srv
@@ -24,10 +24,10 @@ stop srv
 # the server's prog starts in clear and asks for TLS: ctlapp-style, via
 # a small shell that sends Y and then hands the fds to pingpong
 CERTFILE=$SRV_CERT KEYFILE=$SRV_KEY start_tcpserver srv2 ucspitlsd \
-  sh -c 'printf Y >&"$SSLCTLFD" && exec "$0" "$@" "$SSLREADFD" "$SSLWRITEFD" '"$sizes" \
-  "$PY" "$APPS/pingpong.py" server
+  bash -c 'printf Y >&"$SSLCTLFD" && exec "$0" "$1" "$2" "$SSLREADFD" "$SSLWRITEFD" "${@:3}"' \
+  "$PY" "$APPS/pingpong.py" server "${sizes[@]}"
 out=$(CAFILE=$CA with_timeout 60 tcpclient -RHl0 127.0.0.1 "$PORT" \
-      ucspitlsc -i -k localhost "$PY" "$APPS/pingpong.py" client 6 7 $sizes 2>"$T/c2.err") \
+      ucspitlsc -i -k localhost "$PY" "$APPS/pingpong.py" client 6 7 "${sizes[@]}" 2>"$T/c2.err") \
   || fail "delayed mode: the exchanges did not complete: $(cat "$T/c2.err" "$T/srv2.err")"
 assert_eq "ok $count" "$out" "delayed mode"
 pass
