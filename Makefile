@@ -82,6 +82,13 @@ check-asan: deps-test
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 tests/run $(TESTS)
 	@$(MAKE) --no-print-directory clean >/dev/null
 
+# a set of the tests with ucspitlsd and ucspitlsc under valgrind's memcheck
+check-valgrind: deps-test
+	@$(MAKE) --no-print-directory clean >/dev/null
+	$(MAKE) all STATIC_LDFLAGS=
+	tests/valgrind-run $(TESTS)
+	@$(MAKE) --no-print-directory clean >/dev/null
+
 demo:
 	@sh package/install-deps demo
 	$(MAKE) all
@@ -106,4 +113,4 @@ clean:
 distclean: clean
 	rm -f config.mak
 
-.PHONY: all configured programs install install-files check check-long check-asan bench fuzz demo clean distclean deps-build deps-test deps-bench
+.PHONY: all configured programs install install-files check check-long check-asan check-valgrind bench fuzz demo clean distclean deps-build deps-test deps-bench

@@ -13,6 +13,9 @@
 #   UCSPITLS_TEST_ID   exported marker: every process a test starts inherits
 #              it, which is how cleanup (and tests/run) find strays
 #   UCSPITLS_KEEP      if set (by whoever runs the test), $T is kept
+#   UCSPITLS_TEST_WRAPDIR  if set, a directory put before "$TOP/src" in
+#              PATH: wrappers that run the programs under a tool
+#              (tests/valgrind-run makes one)
 #
 # Apps (tests/apps/, each documented at its top): smtpish.py (the SMTP-like
 # UCSPI-TLS server app), dumpenv.py (env + open fds to a file),
@@ -83,7 +86,7 @@ set -o pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 APPS=$TOP/tests/apps  # used by the tests
-PATH=$TOP/src:$PATH
+PATH=${UCSPITLS_TEST_WRAPDIR:+$UCSPITLS_TEST_WRAPDIR:}$TOP/src:$PATH
 export PATH
 TESTNAME=$(basename "$0" .sh)
 if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
