@@ -372,41 +372,41 @@ static int do_netw (loop *l)
 
 static int do_appr (loop *l)
 {
-  size_t len ;
+  size_t len, k ;
   unsigned char *buf = br_ssl_engine_sendapp_buf(l->eng, &len) ;
-  struct iovec v[2] ;
-  ssize_t r ;
+  int more ;
   if (!buf) return 1 ;
   if (l->ilen)
   {
-    size_t k = l->ilen < len ? l->ilen : len ;
+    k = l->ilen < len ? l->ilen : len ;
     memcpy(buf, stage + l->istart, k) ;
     l->istart += k ; l->ilen -= k ;
-    br_ssl_engine_sendapp_ack(l->eng, k) ;
-    if (l->ilen || !l->ishort) return 1 ;
-    br_ssl_engine_flush(l->eng, 0) ;  /* prog paused: send what we have */
-    return 0 ;
+    more = l->ilen || !l->ishort ;
   }
-  v[0].iov_base = buf ; v[0].iov_len = len ;
-  v[1].iov_base = stage ; v[1].iov_len = STAGE ;
-  r = fd_readv(l->fd.appr, v, 2) ;
-  if (r == -1)
+  else
   {
-    if (error_isagain(errno)) { br_ssl_engine_flush(l->eng, 0) ; return 0 ; }
-    die_sys(l, "read from prog") ;
+    struct iovec v[2] = { { .iov_base = buf, .iov_len = len }, { .iov_base = stage, .iov_len = STAGE } } ;
+    ssize_t r = fd_readv(l->fd.appr, v, 2) ;
+    if (r == -1)
+    {
+      if (error_isagain(errno)) { br_ssl_engine_flush(l->eng, 0) ; return 0 ; }
+      die_sys(l, "read from prog") ;
+    }
+    if (!r)
+    {
+      fd_close(l->fd.appr) ; l->fd.appr = -1 ;
+      l->appeof = 1 ;
+      return 0 ;
+    }
+    l->active = 1 ;
+    l->out += r ;
+    l->ishort = (size_t)r < len + STAGE ;
+    if ((size_t)r > len) { l->istart = 0 ; l->ilen = r - len ; k = len ; }
+    else k = r ;
+    more = k == len ;
   }
-  if (!r)
-  {
-    fd_close(l->fd.appr) ; l->fd.appr = -1 ;
-    l->appeof = 1 ;
-    return 0 ;
-  }
-  l->active = 1 ;
-  l->out += r ;
-  l->ishort = (size_t)r < len + STAGE ;
-  if ((size_t)r > len) { l->istart = 0 ; l->ilen = r - len ; r = len ; }
-  br_ssl_engine_sendapp_ack(l->eng, r) ;
-  if ((size_t)r == len) return 1 ;
+  br_ssl_engine_sendapp_ack(l->eng, k) ;
+  if (more) return 1 ;
   br_ssl_engine_flush(l->eng, 0) ;  /* prog paused: send what we have */
   return 0 ;
 }
