@@ -16,18 +16,7 @@ start_tcpserver srv ucspitlsd "$PY" "$APPS/smtpish.py" y
 # the name, then we talk through it.  (Its exit status is not checked: by
 # default (-s) the server ends with a TCP half-close and no close_notify,
 # which s_client reports as an error.)
-with_timeout 40 "$PY" "$APPS/chat.py" -t 30 \
-  'expect ^Verification: OK' \
-  'send EHLO after.example' 'expect ^250 HELP' \
-  'send XECHO over tls' 'expect ^250 over tls$' \
-  'send QUIT' 'expect ^221 ' 'exit any' \
-  -- openssl s_client -starttls smtp -connect "127.0.0.1:$PORT" -CAfile "$CA" \
-       -verify_return_error -verify_hostname localhost -servername localhost \
-       -brief -crlf -ign_eof >"$T/sclient.log" 2>&1 \
-  || fail "openssl s_client session failed"
-grep -q '^Protocol version: TLSv1.2' "$T/sclient.log" || fail "s_client did not get TLSv1.2"
-wait_lines "$T/status" 1
-assert_eq "exit 0" "$(sed -n 1p "$T/status")" "TLS child status after s_client"
+sclient_first after.example "over tls"
 [ -f "$T/block" ] && [ ! -s "$T/block" ] \
   || fail "with y the control channel must close without a byte: [$(od -c "$T/block" 2>&1)]"
 assert_file_contains "$T/app.log" "cmd XECHO over tls"

@@ -23,18 +23,7 @@ PORT=$(svd_port)
 wait_port "$PORT"
 
 # 1. openssl s_client
-with_timeout 40 "$PY" "$APPS/chat.py" -t 30 \
-  'expect ^Verification: OK' \
-  'send EHLO svd.example' 'expect ^250 HELP' \
-  'send XECHO under tcpsvd' 'expect ^250 under tcpsvd$' \
-  'send QUIT' 'expect ^221 ' 'exit any' \
-  -- openssl s_client -starttls smtp -connect "127.0.0.1:$PORT" -CAfile "$CA" \
-       -verify_return_error -verify_hostname localhost -servername localhost \
-       -brief -crlf -ign_eof >"$T/sclient.log" 2>&1 \
-  || fail "openssl s_client session failed"
-grep -q '^Protocol version: TLSv1.2' "$T/sclient.log" || fail "s_client did not get TLSv1.2"
-wait_lines "$T/status" 1
-assert_eq "exit 0" "$(sed -n 1p "$T/status")" "TLS child status after s_client"
+sclient_first svd.example "under tcpsvd"
 grep -qaF "SSL_TLS_SNI_SERVERNAME=localhost" "$T/block" || fail "Y block: [$(od -An -c "$T/block")]"
 
 # 2. Python ssl, with a pipelined burst after the switch
