@@ -12,16 +12,21 @@ LDLIBS ?= -lbearssl -lskarnet
 WARNINGS := -Wall -Wextra -Werror=implicit-function-declaration
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARNINGS) $(CFLAGS) $(EXTRA_CFLAGS)
-ALL_CPPFLAGS := $(CPPFLAGS_CONF) $(CPPFLAGS)
+ALL_CPPFLAGS := -Isrc/ucspi $(CPPFLAGS_CONF) $(CPPFLAGS)
 ALL_LDFLAGS := $(LDFLAGS_CONF) $(STATIC_LDFLAGS) $(LDFLAGS) $(EXTRA_LDFLAGS)
 
-# the shared part: the TLS layer, the copy loop, the plumbing
-COMMON := src/tls_run.o src/tls_engine.o src/tls_load.o src/tls_x509.o \
-  src/dn.o src/facts.o src/sni.o src/ctl.o src/log.o src/opts.o src/wrapper.o
-SERVER := src/ucspitlsd.o src/tls_server.o
-CLIENT := src/ucspitlsc.o src/tls_client.o
+# src/prog: the programs' mains; src/ucspi: the UCSPI side (wrapper,
+# control channel, facts, options, log); src/tls: the TLS layer, the only
+# code that calls BearSSL; src/smtp: the SMTP adapter of starttls-smtpd
+UCSPI := src/ucspi/wrapper.o src/ucspi/ctl.o src/ucspi/facts.o src/ucspi/sni.o \
+  src/ucspi/log.o src/ucspi/opts.o
+TLS := src/tls/tls_run.o src/tls/tls_engine.o src/tls/tls_load.o src/tls/tls_x509.o \
+  src/tls/tls_dn.o
+COMMON := $(TLS) $(UCSPI)
+SERVER := src/prog/ucspitlsd.o src/tls/tls_server.o
+CLIENT := src/prog/ucspitlsc.o src/tls/tls_client.o
 # starttls-smtpd is an application of the interface: skalibs only, no TLS
-SMTPD := src/starttls-smtpd.o src/smtp-client.o src/smtp-server.o src/smtp-iobuf.o
+SMTPD := src/prog/starttls-smtpd.o src/smtp/smtp_client.o src/smtp/smtp_server.o src/smtp/smtp_iobuf.o
 
 # config.mak has no rule of its own on purpose: make would run configure
 # while reading this file, before `make check` has installed the libraries.
@@ -46,10 +51,9 @@ src/%.o: src/%.c $(wildcard config.mak)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 # explicit header dependencies
-$(COMMON) $(SERVER) $(CLIENT): src/ucspitls.h
-src/tls_run.o src/tls_engine.o src/tls_load.o src/tls_x509.o src/dn.o src/tls_server.o src/tls_client.o: src/tls-internal.h
-$(SMTPD): src/smtp-internal.h
-src/starttls-smtpd.o: src/ucspitls.h
+$(COMMON) $(SERVER) $(CLIENT) src/prog/starttls-smtpd.o: src/ucspi/ucspitls.h
+$(TLS) src/tls/tls_server.o src/tls/tls_client.o: src/tls/tls-internal.h
+$(SMTPD): src/smtp/smtp-internal.h
 
 install: all
 	@$(MAKE) --no-print-directory install-files
@@ -108,7 +112,7 @@ fuzz: deps-test
 	tests/fuzz/run $(FUZZTIME)
 
 clean:
-	rm -f src/*.o src/ucspitlsd src/ucspitlsc src/starttls-smtpd
+	rm -f src/*/*.o src/ucspitlsd src/ucspitlsc src/starttls-smtpd
 
 distclean: clean
 	rm -f config.mak

@@ -13,7 +13,7 @@ certs
 
 hash=SHA256:$(cert_sha256 "$CLIENT_CERT")
 # The client certificate's subject is the RDN sequence CN=client, O=Test
-# (openssl -subj /CN=client/O=Test).  RFC 4514, which src/dn.c follows,
+# (openssl -subj /CN=client/O=Test).  RFC 4514, which src/tls/tls_dn.c follows,
 # writes the last RDN first: O=Test,CN=client -- as openssl's RFC 2253
 # rendering, nginx's $ssl_client_s_dn and mod_ssl's SSL_CLIENT_S_DN do.
 subject="O=Test,CN=client"

@@ -1,6 +1,6 @@
 /* ISC license. */
 
-/* fuzz-dn: dn_format (src/dn.c) on arbitrary DER.  The input is a peer's
+/* fuzz-dn: dn_format (src/tls/tls_dn.c) on arbitrary DER.  The input is a peer's
    certificate subject, so whatever the bytes: no read or write out of
    bounds (the output buffer is allocated to its exact size, for ASan),
    and a result that dn_format accepts is a proper C string of the length

@@ -1,7 +1,7 @@
 /* ISC license. */
 
-/* fuzz-env: what the programs read from their environment (src/wrapper.c
-   and src/ucspitlsd.c, included here for their static functions).
+/* fuzz-env: what the programs read from their environment (src/ucspi/wrapper.c
+   and src/prog/ucspitlsd.c, included here for their static functions).
      - wrapper_is_confvar, checked against a model: CERTFILE KEYFILE CAFILE
        CADIR TLS_UID TLS_GID, and CERTFILE:name / KEYFILE:name, exactly
      - make_env, prog's environment: without -Z no configuration variable
@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/wrapper.c"
+#include "../../src/ucspi/wrapper.c"
 #define main ucspitlsd_main
-#include "../../src/ucspitlsd.c"
+#include "../../src/prog/ucspitlsd.c"
 #undef main
 
 static int model_confvar (char const *s)

@@ -1,10 +1,10 @@
 /* ISC license. */
 
-/* fuzz-facts: facts_escape and facts_block (src/facts.c), fed with what
+/* fuzz-facts: facts_escape and facts_block (src/ucspi/facts.c), fed with what
    a peer chooses: the SNI name (any bytes but NUL) and the certificate
    subject (arbitrary DER, through dn_format as tls_x509.c does it); and
    the block turned into prog's environment the way immediate mode does
-   (make_env, src/wrapper.c, included here for its static functions).
+   (make_env, src/ucspi/wrapper.c, included here for its static functions).
 
    Checked: facts_escape never writes past max, NUL-terminates, lets no
    control byte, no backslash (and for the log no space) through unescaped,
@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/wrapper.c"
+#include "../../src/ucspi/wrapper.c"
 #include "tls-internal.h"   /* dn_format */
 
 static char const *const names[] = { "SSL_PROTOCOL", "SSL_CIPHER", "SSL_TLS_SNI_SERVERNAME", "SSL_PEER_CERT_HASH", "SSL_PEER_CERT_SUBJECT" } ;

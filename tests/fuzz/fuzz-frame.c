@@ -1,7 +1,7 @@
 /* ISC license. */
 
 /* fuzz-frame: the copy loop's watch on the peer's record headers (frame_in()
-   in src/tls_run.c, included here for its static functions), which holds
+   in src/tls/tls_run.c, included here for its static functions), which holds
    a peer's alert after the handshake and refuses a handshake or
    ChangeCipherSpec record then (a renegotiation).  The bytes come from
    the peer; the chunks they arrive in are arbitrary here (the engine
@@ -24,7 +24,7 @@
 
 void fz_exit (int) __attribute__((noreturn)) ;
 #define _exit fz_exit
-#include "../../src/tls_run.c"
+#include "../../src/tls/tls_run.c"
 #undef _exit
 
 static jmp_buf jb ;

@@ -1,6 +1,6 @@
 /* ISC license. */
 
-/* fuzz-opts: tlsopts_common (src/opts.c), the options that both programs
+/* fuzz-opts: tlsopts_common (src/ucspi/opts.c), the options that both programs
    share, with any option letter and any argument.  Checked against a
    model: -K and -I take a decimal number of milliseconds that fits in an
    unsigned int, -v 0, 1 or 2, nothing else (no sign, no space, no

@@ -1,6 +1,6 @@
 /* ISC license. */
 
-/* fuzz-pem: the certificate, key and anchor loaders (src/tls_load.c: the
+/* fuzz-pem: the certificate, key and anchor loaders (src/tls/tls_load.c: the
    PEM/DER splitter each_object, and tls_load_cred / tls_load_anchors
    with BearSSL's decoders behind them) on arbitrary file contents.
 
@@ -37,7 +37,7 @@ static int fz_slurp (stralloc *, char const *) ;
 #define stralloc_catb fz_catb
 #define stralloc_free fz_safree
 #define openslurpclose fz_slurp
-#include "../../src/tls_load.c"
+#include "../../src/tls/tls_load.c"
 #undef malloc
 #undef realloc
 #undef stralloc_catb

@@ -1,6 +1,6 @@
 /* ISC license. */
 
-/* fuzz-sni: sni_match (src/sni.c), a configured pattern against the name
+/* fuzz-sni: sni_match (src/ucspi/sni.c), a configured pattern against the name
    a client asked for (the client chooses it: any bytes but NUL).  Checked
    against a plain model of the rule: case does not matter, and
    "*.suffix" stands for exactly one non-empty label without a dot. */

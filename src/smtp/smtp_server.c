@@ -1,6 +1,6 @@
 /* ISC license. */
 
-/* smtp-server.c: the server's side of the relay. Each reply line goes to
+/* smtp_server.c: the server's side of the relay. Each reply line goes to
    the client as it came, with three exceptions: the fresh server's
    greeting after STARTTLS is dropped (RFC 3207: the client speaks
    first); the reply to EHLO loses the STARTTLS, CHUNKING and BINARYMIME

@@ -1,6 +1,6 @@
 /* ISC license. */
 
-/* smtp-client.c: the client's side of the relay. Command lines are read
+/* smtp_client.c: the client's side of the relay. Command lines are read
    whole, and each is forwarded to the server or answered here (STARTTLS,
    and what -r or the limits refuse). A reply of ours must come after the
    server's replies to the commands before it, so a line that we answer

@@ -4,7 +4,7 @@
    sits between the SMTP client and the real server and reads just enough
    of each direction to keep count: the client's command lines and the
    end of its DATA body, the server's reply lines. The main loop
-   (starttls-smtpd.c) moves the bytes; smtp-client.c and smtp-server.c
+   (starttls-smtpd.c) moves the bytes; smtp_client.c and smtp_server.c
    decide what happens to them. */
 
 #ifndef SMTP_INTERNAL_H
@@ -92,12 +92,12 @@ struct smtp_s
   unsigned int longfinal : 1 ;
 } ;
 
- /* smtp-client.c: parse what the client sent, forward it or answer it.
+ /* smtp_client.c: parse what the client sent, forward it or answer it.
     Returns 1 when it stopped for want of client input, 0 otherwise. */
 extern int smtp_client_parse (smtp *) ;
 extern void smtp_answer (smtp *, char const *) ;
 
- /* smtp-server.c: relay the server's replies, keep count, fix EHLO */
+ /* smtp_server.c: relay the server's replies, keep count, fix EHLO */
 extern void smtp_server_parse (smtp *) ;
 
 #endif

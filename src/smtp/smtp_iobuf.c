@@ -1,6 +1,6 @@
 /* ISC license. */
 
-/* smtp-iobuf.c: the relay's linear buffers. Bytes are taken from the
+/* smtp_iobuf.c: the relay's linear buffers. Bytes are taken from the
    front and added at the back; the front is reclaimed by moving what is
    left down, which is cheap at these sizes and keeps every line in one
    piece for the parsers. */

@@ -70,7 +70,7 @@ extern int facts_is_var (char const *) ;
  /* called once, when the handshake has completed */
 typedef void tlsready_func (void *, facts const *) ;
 
- /* the TLS layer: tls_*.c. Loaders die 96 on bad configuration. */
+ /* the TLS layer: src/tls. Loaders die 96 on bad configuration. */
 
 extern void tls_server_load (tlsopts const *, char const *const *) ;
 extern void tls_client_load (tlsopts const *, char const *const *) ;

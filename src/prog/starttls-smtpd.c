@@ -31,7 +31,7 @@
 #include <skalibs/types.h>
 
 #include "ucspitls.h"
-#include "smtp-internal.h"
+#include "../smtp/smtp-internal.h"
 
 #define USAGE "starttls-smtpd [ -r ] [ -t timeout ] prog..."
 #define dieusage() strerr_dieusage(UCSPITLS_EXIT_USAGE, USAGE)

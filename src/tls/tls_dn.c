@@ -1,6 +1,6 @@
 /* ISC license. */
 
-/* dn.c: a distinguished name, as DER from a peer's certificate, turned
+/* tls_dn.c: a distinguished name, as DER from a peer's certificate, turned
    into an RFC 4514 string ("CN=client,O=Example"). The input comes from
    the peer: every length is checked, and control bytes (and backslash)
    come out as \xNN, so that the result can never end a line or a

@@ -1,0 +1,67 @@
+# tests/lib/smtpd.sh -- starttls-smtpd in front of exim
+#
+#   exim_conf                   write $T/exim/exim.conf (below); sets EXIM
+#                               (an array: the server's command line),
+#                               EXIM_SPOOL (where queued messages are),
+#                               EXIM_LOG (exim's main log)
+#   start_smtpd NAME [opts]     tcpserver, ucspitlsd -v2 with SRV_CERT/SRV_KEY,
+#                               starttls-smtpd [opts] in front of "${EXIM[@]}"
+#                               (sets PORT); each exit status of
+#                               starttls-smtpd goes to $T/NAME.status
+#
+# The server behind starttls-smtpd is Debian's exim4, unpatched, in -bs
+# mode (SMTP on stdin and stdout, as under tcpserver), with a
+# configuration of our own: spool and logs under $T/exim, mail queued and
+# never delivered, every message given "X-TLS: <cipher>" and every MAIL
+# command logged as "mail from=<addr> tls=<cipher>", the cipher being
+# SSL_CIPHER in exim's environment, or "none"; AUTH PLAIN takes user
+# "user", password "pass".  Its own STARTTLS and CHUNKING keywords are
+# left at their defaults (advertised).
+
+exim_conf() {
+  local d=$T/exim
+  mkdir -p "$d/spool" "$d/log" && : >"$d/log/mainlog" || fail "cannot create $d"
+  cat >"$d/exim.conf" <<EOC || fail "cannot write $d/exim.conf"
+primary_hostname = mx.test
+spool_directory = $d/spool
+log_file_path = $d/log/%slog
+exim_user = $(id -un)
+exim_group = $(id -gn)
+never_users =
+queue_only = true
+smtp_accept_max_nonmail_hosts =
+keep_environment = SSL_PROTOCOL : SSL_CIPHER : SSL_TLS_SNI_SERVERNAME
+acl_smtp_mail = acl_mail
+acl_smtp_rcpt = acl_rcpt
+acl_smtp_data = acl_data
+
+begin acl
+acl_mail:
+  accept logwrite = mail from=<\$sender_address> tls=\${env{SSL_CIPHER}{\$value}{none}}
+acl_rcpt:
+  accept
+acl_data:
+  accept add_header = X-TLS: \${env{SSL_CIPHER}{\$value}{none}}
+
+begin routers
+begin transports
+
+begin authenticators
+plain:
+  driver = plaintext
+  public_name = PLAIN
+  server_prompts = :
+  server_condition = \${if and {{eq{\$auth2}{user}}{eq{\$auth3}{pass}}}}
+  server_set_id = \$auth2
+EOC
+  EXIM=(exim4 -C "$d/exim.conf" -bs)
+  EXIM_SPOOL=$d/spool/input
+  EXIM_LOG=$d/log/mainlog
+}
+
+start_smtpd() {
+  local name=$1; shift
+  [ -n "${EXIM_LOG:-}" ] || exim_conf
+  CERTFILE=$SRV_CERT KEYFILE=$SRV_KEY start_tcpserver "$name" ucspitlsd -v2 \
+    "$APPS/record-exit" "$T/$name.status" starttls-smtpd "$@" "${EXIM[@]}"
+}
