@@ -20,7 +20,7 @@ ALL_LDFLAGS := $(LDFLAGS_CONF) $(STATIC_LDFLAGS) $(LDFLAGS) $(EXTRA_LDFLAGS)
 # code that calls BearSSL; src/smtp: the SMTP adapter of starttls-smtpd
 UCSPI := src/ucspi/wrapper.o src/ucspi/ctl.o src/ucspi/facts.o src/ucspi/sni.o \
   src/ucspi/log.o src/ucspi/opts.o
-TLS := src/tls/tls_run.o src/tls/tls_engine.o src/tls/tls_load.o src/tls/tls_x509.o \
+TLS := src/tls/tls_run.o src/tls/tls_recin.o src/tls/tls_io.o src/tls/tls_close.o src/tls/tls_engine.o src/tls/tls_load.o src/tls/tls_x509.o \
   src/tls/tls_dn.o
 COMMON := $(TLS) $(UCSPI)
 SERVER := src/prog/ucspitlsd.o src/tls/tls_server.o

@@ -7,6 +7,10 @@
 #define UCSPITLS_TLS_INTERNAL_H
 
 #include <bearssl.h>
+
+#include <skalibs/strerr.h>
+#include <skalibs/tai.h>
+
 #include "ucspitls.h"
 
  /* credentials: tls_load.c. Each loader dies 96 naming the file. */
@@ -35,6 +39,7 @@ extern void tls_load_anchors (tlsanchors *, char const *, char const *) ;
 
 extern void tls_engine_setup (br_ssl_engine_context *, int, unsigned char *) ;  /* the buffer: BR_SSL_BUFSIZE_BIDI bytes */
 extern char const *tls_suite_name (unsigned int) ;
+extern unsigned int tls_suite_overhead (unsigned int) ;  /* AEAD bytes per record */
 extern char const *tls_error_name (int) ;
 extern char const *tls_error_text (int) ;
 extern char const *tls_fail_reason ;  /* set by policy code that knows better than the error code */
@@ -61,8 +66,102 @@ extern void tlsx509_init (tlsx509 *, tlsanchors const *) ;
 extern void tlsx509_facts (tlsx509 const *, facts *) ;
 extern size_t dn_format (unsigned char const *, size_t, char *, size_t) ;
 
- /* the copy loop: tls_run.c */
+ /* the copy loop: tls_run.c (the loop), tls_recin.c (incoming records),
+    tls_io.c (moving bytes), tls_close.c (how a connection ends) */
 
 extern void tls_run (br_ssl_engine_context *, tlsx509 const *, tlsopts const *, tlsfds const *, tlsready_func *, void *) __attribute__((noreturn)) ;
+
+#define REC_CCS 20
+#define REC_ALERT 21
+#define REC_HANDSHAKE 22
+#define REC_APPDATA 23
+
+ /* Empty records are legal, a few at a time; a flood of them is a peer
+    making us work for nothing (OpenSSL draws the line at 32 too). */
+#define MAX_EMPTY_RECORDS 32
+
+ /* a captured alert record: one alert is 2 bytes and the AEAD's 24 at most */
+#define ALERT_MAX 64
+
+ /* once prog is gone: how long we read for the peer's EOF after our last
+    byte, and how long the peer may leave our last bytes unread */
+#define LINGER_MS 1000
+#define DRAIN_MS 10000
+
+typedef struct recframe_s recframe, *recframe_ref ;
+struct recframe_s
+{
+  unsigned char hdr[5] ;
+  unsigned int hdrlen ;
+  unsigned int bodyleft ;
+} ;
+
+enum alertstate_e { ALERT_NONE, ALERT_READING, ALERT_FEEDING, ALERT_HELD } ;
+
+typedef struct tlsloop_s tlsloop, *tlsloop_ref ;
+struct tlsloop_s
+{
+  br_ssl_engine_context *eng ;
+  tlsopts const *o ;
+  tlsx509 const *x ;
+  tlsfds fd ;            /* -1 once a side is closed */
+  tain lastio ;          /* the last byte of data, either way */
+  tain lastnet ;         /* the last byte written to the network */
+  uint64_t in ;          /* plaintext bytes delivered to prog */
+  uint64_t out ;         /* plaintext bytes taken from prog */
+  facts f ;
+  unsigned int hsdone : 1 ;
+  unsigned int appeof : 1 ;    /* prog closed its output */
+  unsigned int netwdone : 1 ;  /* our writing to the network is over */
+  unsigned int notified : 1 ;  /* our close_notify is out (-S) */
+  unsigned int peereof : 1 ;   /* the peer ended with EOF */
+  unsigned int appwdead : 1 ;  /* prog will not read any more */
+  unsigned int active : 1 ;    /* some byte of data moved in this round */
+  unsigned int ccssent : 1 ;   /* our records are encrypted from here on */
+  unsigned int peerccs : 1 ;   /* the peer's records are encrypted from here on */
+  unsigned int ishort : 1 ;    /* the last read from prog did not fill what we offered */
+  unsigned int progdone : 1 ;  /* prog closed its output, and its input is closed */
+  unsigned int appsock : 1 ;   /* appr and appw are one socket (two fds): closing appw is a shutdown */
+  recframe rin ;               /* incoming record framing, as fed to the engine */
+  recframe rout ;              /* outgoing record framing */
+  unsigned int overhead ;      /* AEAD bytes in a record: its body when it is empty */
+  unsigned int empties ;       /* consecutive empty records */
+  unsigned char ahead[5] ;     /* the next record's header, not yet given to the engine */
+  unsigned int aheadlen ;
+  unsigned char alert[5 + ALERT_MAX] ;  /* an alert record, read before the engine sees it */
+  unsigned int alertlen ;      /* bytes of it read */
+  unsigned int alertneed ;     /* its whole length */
+  unsigned int alertfed ;      /* bytes of it given to the engine */
+  unsigned char astate ;       /* enum alertstate_e */
+  unsigned int istart ;        /* read from prog, not yet given to the engine: */
+  unsigned int ilen ;          /* stage[istart..istart+ilen) */
+} ;
+
+ /* tls_recin.c */
+extern int tlsloop_netr (tlsloop *) ;
+extern void tlsloop_release_alert (tlsloop *) ;
+
+ /* tls_io.c */
+extern int tlsloop_netw (tlsloop *) ;
+extern int tlsloop_appr (tlsloop *) ;
+extern int tlsloop_appw (tlsloop *) ;
+extern void tlsloop_appw_gone (tlsloop *) ;
+extern void tlsloop_discard (tlsloop *) ;
+extern void tlsloop_frame_out (tlsloop *, unsigned char const *, size_t) ;
+extern size_t tlsloop_frame_step (recframe *, unsigned char const *, size_t, int *) ;
+
+ /* tls_close.c */
+extern void tlsloop_close_appw (tlsloop *) ;
+extern void tlsloop_app_ended (tlsloop *) ;
+extern void tlsloop_linger (tlsloop *) ;
+extern void tlsloop_finish (tlsloop const *, int, char const *) __attribute__((noreturn)) ;
+extern void tlsloop_die_tls (tlsloop const *, char const *, char const *, char const *) __attribute__((noreturn)) ;
+extern void tlsloop_die_engine (tlsloop *, int) __attribute__((noreturn)) ;
+extern void tlsloop_die_sys (tlsloop *, char const *) __attribute__((noreturn)) ;
+extern void tlsloop_die_timeout (tlsloop const *, char const *, unsigned int, char const *) __attribute__((noreturn)) ;
+extern void tlsloop_copy_sni (tlsloop *) ;
+
+ /* the child's last words are fatal ones, but it exits through tlsloop_finish() */
+#define tlsloop_warnf(...) strerr_warn(PROG, ": fatal: ", __VA_ARGS__)
 
 #endif

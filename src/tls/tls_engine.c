@@ -37,6 +37,12 @@ char const *tls_suite_name (unsigned int id)
   return "unknown" ;
 }
 
+unsigned int tls_suite_overhead (unsigned int id)
+{
+  /* ChaCha20-Poly1305: the tag; AES-GCM: the explicit nonce and the tag */
+  return strstr(tls_suite_name(id), "CHACHA") ? 16 : 24 ;
+}
+
 static int have_fast_aes (void)
 {
   return br_aes_x86ni_ctr_get_vtable() || br_aes_pwr8_ctr_get_vtable() ;

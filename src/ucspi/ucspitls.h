@@ -47,6 +47,7 @@ struct tlsfds_s
   int netw ;  /* ciphertext to the peer */
   int appr ;  /* plaintext from prog */
   int appw ;  /* plaintext to prog */
+  int appsock ;  /* appr and appw are two fds of one socket */
 } ;
 
  /* session facts (spec section 4), raw: escaping happens when they are written out */
