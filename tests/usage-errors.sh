@@ -33,6 +33,10 @@ expect100 -K '' touch "$m"
 expect100 -I abc touch "$m"
 expect100 -I 5s touch "$m"
 expect100 -I '' touch "$m"
+expect100 -K 2147483648 touch "$m"
+expect100 -K 4294967296 touch "$m"
+expect100 -I 2147483648 touch "$m"
+expect100 -I 99999999999 touch "$m"
 expect100 -v abc touch "$m"
 expect100 -v '' touch "$m"
 expect100 -k 3 touch "$m"
@@ -42,7 +46,8 @@ expect100 -i -k 9 touch "$m"
 
 # control: valid values of the same options
 rm -f "$m"
-timeout --foreground -k 2 20 ucspitlsd -K 1000 -I 0 -v 2 -k 2 -z touch "$m" </dev/null >"$T/out" 2>"$T/err"
+env "CERTFILE:localhost=$SRV_CERT" "KEYFILE:localhost=$SRV_KEY" \
+  timeout --foreground -k 2 20 ucspitlsd -K 1000 -I 0 -v 2 -k 2 -z touch "$m" </dev/null >"$T/out" 2>"$T/err"
 assert_eq 0 "$?" "exit status with valid options"
 [ -e "$m" ] || fail "prog did not run with valid options: $(cat "$T/err")"
 pass

@@ -1,7 +1,8 @@
 /* ISC license. */
 
 /* ucspitlsc: UCSPI-TLS, client side. Runs under tcpclient or
-   s6-tcpclient with the connection on fds 6 and 7, and chain-loads prog. */
+   s6-tcpclient with the connection on fds 6 and 7, and chain-loads prog.
+   With -C, checks the configuration once and exits. */
 
 #include <skalibs/sgetopt.h>
 #include <skalibs/strerr.h>
@@ -9,7 +10,7 @@
 
 #include "ucspitls.h"
 
-#define USAGE "ucspitlsc [ -i ] [ -K ms ] [ -I ms ] [ -S | -s ] [ -J | -j ] [ -Y | -y ] [ -k name | -N ] [ -Z | -z ] [ -v 0|1|2 ] [ -6 fd ] [ -7 fd ] prog..."
+#define USAGE "ucspitlsc [ -i ] [ -K ms ] [ -I ms ] [ -S | -s ] [ -J | -j ] [ -Y | -y ] [ -k name | -N ] [ -Z | -z ] [ -v 0|1|2 ] [ -6 fd ] [ -7 fd ] prog... | ucspitlsc -C [ -Y | -y ]"
 #define dieusage() strerr_dieusage(UCSPITLS_EXIT_USAGE, USAGE)
 
 static unsigned int fdarg (char const *s)
@@ -25,11 +26,11 @@ int main (int argc, char const *const *argv, char const *const *envp)
   tlsopts o = TLSOPTS_ZERO ;
   subgetopt l = SUBGETOPT_ZERO ;
   unsigned int netr = 6, netw = 7 ;
-  int anyname = 0 ;
+  int anyname = 0, netok ;
   PROG = "ucspitlsc" ;
   for (;;)
   {
-    int opt = subgetopt_r(argc, argv, "iK:I:SsJjYyk:NZzv:6:7:", &l) ;
+    int opt = subgetopt_r(argc, argv, "iK:I:SsJjYyk:NZzv:6:7:C", &l) ;
     int r ;
     if (opt == -1) break ;
     r = tlsopts_common(&o, opt, l.arg) ;
@@ -47,10 +48,19 @@ int main (int argc, char const *const *argv, char const *const *envp)
     }
   }
   argc -= l.ind ; argv += l.ind ;
+  if (o.check)
+  {
+    if (argc) dieusage() ;
+    tlsopts_ids(&o, envp) ;
+    tls_client_check(&o, envp) ;
+  }
   if (!argc) dieusage() ;
   if (!o.servername && !anyname)
     strerr_dief(UCSPITLS_EXIT_USAGE, "no server name to check: give -k name, or -N to accept a certificate for any name") ;
+  netok = wrapper_fds((int)netr, (int)netw) ;
+  tlsopts_ids(&o, envp) ;
   o.peer = o.servername ;
   tls_client_load(&o, envp) ;
-  wrapper_run(&o, argv, envp, (int)netr, (int)netw, &tls_client_run) ;
+  wrapper_netok(netok) ;
+  wrapper_run(&o, argv, envp, (int)netr, (int)netw, &tls_client_key, &tls_client_run) ;
 }

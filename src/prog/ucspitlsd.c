@@ -1,7 +1,8 @@
 /* ISC license. */
 
 /* ucspitlsd: UCSPI-TLS, server side. Runs under tcpserver, s6-tcpserver
-   or tcpsvd with the connection on fds 0 and 1, and chain-loads prog. */
+   or tcpsvd with the connection on fds 0 and 1, and chain-loads prog.
+   With -C, checks the whole configuration once and exits. */
 
 #include <string.h>
 
@@ -12,7 +13,7 @@
 
 #include "ucspitls.h"
 
-#define USAGE "ucspitlsd [ -i ] [ -K ms ] [ -I ms ] [ -S | -s ] [ -J | -j ] [ -Y | -y ] [ -k 0|1|2 ] [ -Z | -z ] [ -v 0|1|2 ] prog..."
+#define USAGE "ucspitlsd [ -i ] [ -K ms ] [ -I ms ] [ -S | -s ] [ -J | -j ] [ -Y | -y ] [ -k 0|1|2 ] [ -Z | -z ] [ -v 0|1|2 ] prog... | ucspitlsd -C [ -Y | -y ] [ -k 0|1|2 ]"
 #define dieusage() strerr_dieusage(UCSPITLS_EXIT_USAGE, USAGE)
 
  /* "IP:PORT" from tcpserver's variables, for the log line */
@@ -36,10 +37,11 @@ int main (int argc, char const *const *argv, char const *const *envp)
 {
   tlsopts o = TLSOPTS_ZERO ;
   subgetopt l = SUBGETOPT_ZERO ;
+  int netok ;
   PROG = "ucspitlsd" ;
   for (;;)
   {
-    int opt = subgetopt_r(argc, argv, "iK:I:SsJjYyk:Zzv:", &l) ;
+    int opt = subgetopt_r(argc, argv, "iK:I:SsJjYyk:Zzv:C", &l) ;
     int r ;
     if (opt == -1) break ;
     r = tlsopts_common(&o, opt, l.arg) ;
@@ -61,8 +63,17 @@ int main (int argc, char const *const *argv, char const *const *envp)
     }
   }
   argc -= l.ind ; argv += l.ind ;
+  if (o.check)
+  {
+    if (argc) dieusage() ;
+    tlsopts_ids(&o, envp) ;
+    tls_server_check(&o, envp) ;
+  }
   if (!argc) dieusage() ;
+  netok = wrapper_fds(0, 1) ;
+  tlsopts_ids(&o, envp) ;
   o.peer = peer(envp) ;
   tls_server_load(&o, envp) ;
-  wrapper_run(&o, argv, envp, 0, 1, &tls_server_run) ;
+  wrapper_netok(netok) ;
+  wrapper_run(&o, argv, envp, 0, 1, &tls_server_key, &tls_server_run) ;
 }

@@ -6,12 +6,34 @@
 #ifndef UCSPITLS_TLS_INTERNAL_H
 #define UCSPITLS_TLS_INTERNAL_H
 
+#include <sys/types.h>
+
 #include <bearssl.h>
 
 #include <skalibs/strerr.h>
 #include <skalibs/tai.h>
 
 #include "ucspitls.h"
+
+ /* DER, one TLV at a time: tls_der.c */
+
+typedef struct tlsder_s tlsder, *tlsder_ref ;
+struct tlsder_s
+{
+  unsigned char const *s ;
+  size_t len ;
+} ;
+
+extern int tls_der_next (tlsder *, unsigned int *, tlsder *, tlsder *) ;
+extern int tls_der_expect (tlsder *, unsigned int, tlsder *) ;
+
+ /* PEM files: tls_pem.c. A file without a BEGIN line is one DER object
+    (name NULL). Dies 96 on bad PEM. The decoded bytes go to the buffer
+    given, as long as the file. */
+
+typedef void tlspem_func (void *, char const *, char const *, unsigned char const *, size_t) ;
+extern int tls_pem_looks (char const *, size_t) ;
+extern void tls_pem_each (char const *, char const *, size_t, unsigned char *, tlspem_func *, void *) ;
 
  /* credentials: tls_load.c. Each loader dies 96 naming the file. */
 
@@ -21,8 +43,12 @@ struct tlscred_s
   char const *name ;            /* SNI pattern; NULL for the default pair */
   br_x509_certificate *chain ;
   size_t chainlen ;
-  br_skey_decoder_context key ; /* owns the decoded private key */
+  unsigned char *certbuf ;      /* the decoded certificate file: the chain's bytes */
+  br_x509_decoder_context dec ; /* the first certificate: its public key */
+  br_skey_decoder_context key ; /* the decoded private key */
   unsigned int keytype ;        /* BR_KEYTYPE_RSA or BR_KEYTYPE_EC */
+  unsigned char pub[BR_EC_KBUF_PUB_MAX_SIZE] ;  /* EC: the public point that the key file carries */
+  size_t publen ;               /* 0 when it carries none */
 } ;
 
 typedef struct tlsanchors_s tlsanchors, *tlsanchors_ref ;
@@ -32,17 +58,51 @@ struct tlsanchors_s
   size_t n ;
 } ;
 
-extern void tls_load_cred (tlscred *, char const *, char const *, char const *) ;
+ /* full: match the key to the certificate by computing its public key,
+    not by the public key that an EC key file carries */
+extern void tls_load_cred (tlscred *, char const *, char const *, char const *, int) ;
+extern void tls_load_chain (tlscred *, char const *) ;
+extern void tls_cred_wipe (tlscred *) ;  /* the private key, gone */
+extern void tls_cred_free (tlscred *) ;
 extern void tls_load_anchors (tlsanchors *, char const *, char const *) ;
+
+ /* which pair a server name selects: tls_pick.c */
+
+typedef struct tlspair_s tlspair, *tlspair_ref ;
+struct tlspair_s
+{
+  char pattern[256] ;  /* "" for the default pair */
+  char const *cert ;
+  char const *key ;
+} ;
+
+extern int tls_pick (char const *const *, unsigned int, char const *, tlspair *) ;
+extern void tls_pairs_check (char const *const *, unsigned int) ;  /* dies 96 */
+extern int tls_pair_next (char const *const *, size_t *, tlspair *) ;  /* every named pair, for the check mode */
+
+ /* the key process and the TLS child's side of it: tls_key.c,
+    tls_keyclient.c */
+
+extern void tls_key_start (tlsopts const *, char const *const *, int) ;
+extern int tls_key_select (char const *, br_x509_certificate const **, size_t *, unsigned int *) ;
+extern size_t tls_key_sign (unsigned int, unsigned char const *, size_t, unsigned char *, size_t) ;
+extern void tls_key_end (void) ;
+extern tain tls_handshake_deadline ;
+extern int tls_key_failed ;  /* the key process failed: the handshake must end */
+extern void tls_key_main (int, tlsopts const *, char const *const *, int, pid_t) __attribute__((noreturn)) ;
+extern unsigned int tls_choose_hash (unsigned int) ;
 
  /* engine settings common to both sides: tls_engine.c */
 
 extern void tls_engine_setup (br_ssl_engine_context *, int, unsigned char *) ;  /* the buffer: BR_SSL_BUFSIZE_BIDI bytes */
 extern char const *tls_suite_name (unsigned int) ;
 extern unsigned int tls_suite_overhead (unsigned int) ;  /* AEAD bytes per record */
+extern unsigned int tls_suite_bits (unsigned int) ;  /* the cipher's key size */
+extern char const *tls_peer_role ;  /* "CLIENT" on the server, "SERVER" on the client */
 extern char const *tls_error_name (int) ;
 extern char const *tls_error_text (int) ;
 extern char const *tls_fail_reason ;  /* set by policy code that knows better than the error code */
+extern int tls_fail_quiet ;  /* an exit code: the reason has been told already (by the key process) */
 
  /* peer certificate capture around x509_minimal: tls_x509.c */
 
@@ -52,19 +112,40 @@ struct tlsx509_s
   br_x509_class const *vtable ;
   br_x509_minimal_context minimal ;
   br_sha256_context sha ;
-  br_x509_decoder_context dec ;
   unsigned int idx ;
   int err ;  /* a chain was sent and failed: BearSSL tolerates that with -Y, we do not */
   unsigned int have : 1 ;
-  unsigned int dnover : 1 ;
-  size_t dnlen ;
-  unsigned char dn[1024] ;
+  unsigned int derover : 1 ;  /* the peer's certificate is longer than der */
+  size_t derlen ;
+  unsigned char der[8192] ;   /* the peer's certificate, for the facts */
   unsigned char hash[32] ;
 } ;
 
 extern void tlsx509_init (tlsx509 *, tlsanchors const *) ;
 extern void tlsx509_facts (tlsx509 const *, facts *) ;
-extern size_t dn_format (unsigned char const *, size_t, char *, size_t) ;
+
+ /* distinguished names: tls_dn.c */
+#define DN_RFC4514 0
+#define DN_ONELINE 1
+#define DN_PLAIN 2
+extern size_t dn_format (unsigned char const *, size_t, char *, size_t, int) ;
+extern size_t dn_attr (unsigned char const *, size_t, unsigned char const *, size_t, char *, size_t) ;
+
+ /* certificate fields: tls_cert.c */
+
+typedef struct tlscertinfo_s tlscertinfo, *tlscertinfo_ref ;
+struct tlscertinfo_s
+{
+  tlsder serial ;
+  tlsder issuer ;    /* the whole Name, tag included */
+  tlsder subject ;
+  int64_t notbefore ;  /* seconds since the epoch */
+  int64_t notafter ;
+} ;
+
+extern int tls_cert_info (unsigned char const *, size_t, tlscertinfo *) ;
+extern size_t tls_time_fmt (int64_t, char *) ;  /* 24 bytes and a NUL */
+extern size_t tls_serial_fmt (tlsder const *, char *, size_t) ;
 
  /* the copy loop: tls_run.c (the loop), tls_recin.c (incoming records),
     tls_io.c (moving bytes), tls_close.c (how a connection ends) */
@@ -109,7 +190,7 @@ struct tlsloop_s
   tain lastnet ;         /* the last byte written to the network */
   uint64_t in ;          /* plaintext bytes delivered to prog */
   uint64_t out ;         /* plaintext bytes taken from prog */
-  facts f ;
+  facts *f ;             /* static: its pages are touched only once there are facts */
   unsigned int hsdone : 1 ;
   unsigned int appeof : 1 ;    /* prog closed its output */
   unsigned int netwdone : 1 ;  /* our writing to the network is over */

@@ -2,16 +2,17 @@
 
 /* tls_client.c: the client side's BearSSL setup. The anchors are
    required; the server's name is checked against -k unless -N said that
-   any name will do; -y adds a client certificate. */
+   any name will do. With -y the client certificate's pair is checked
+   before prog runs, and at the handshake its chain and its one signature
+   come from the key process. */
 
+#include <string.h>
 
 #include <skalibs/env.h>
-#include <skalibs/strerr.h>
 
 #include "tls-internal.h"
 
 static tlsanchors anchors = { .ta = 0, .n = 0 } ;
-static tlscred cred ;
 static tlsx509 xc ;
 
 void tls_client_load (tlsopts const *o, char const *const *envp)
@@ -24,11 +25,63 @@ void tls_client_load (tlsopts const *o, char const *const *envp)
   {
     char const *cert = env_get2(envp, "CERTFILE") ;
     char const *key = env_get2(envp, "KEYFILE") ;
+    tlscred c ;
     if (!cert) strerr_dief(UCSPITLS_EXIT_CONF, "CERTFILE not set, and -y asks for a client certificate") ;
     if (!key) strerr_dief(UCSPITLS_EXIT_CONF, "KEYFILE not set, and -y asks for a client certificate") ;
-    tls_load_cred(&cred, 0, cert, key) ;
+    tls_load_cred(&c, 0, cert, key, 0) ;
+    tls_cred_free(&c) ;
   }
 }
+
+void tls_client_key (tlsopts const *o, char const *const *envp)
+{
+  if (o->clientcert) tls_key_start(o, envp, 0) ;
+}
+
+ /* a client certificate class that asks the key process, as BearSSL's
+    single-key ones would choose: a signature only, no static ECDH */
+
+static void cc_none0 (br_ssl_client_certificate_class const **pctx) { (void)pctx ; }
+static void cc_none1 (br_ssl_client_certificate_class const **pctx, size_t len) { (void)pctx ; (void)len ; }
+static void cc_none2 (br_ssl_client_certificate_class const **pctx, unsigned char const *data, size_t len) { (void)pctx ; (void)data ; (void)len ; }
+
+static void cc_choose (br_ssl_client_certificate_class const **pctx, br_ssl_client_context const *cc, uint32_t auth_types, br_ssl_client_certificate *choices)
+{
+  unsigned int keytype, hash ;
+  (void)pctx ; (void)cc ;
+  memset(choices, 0, sizeof(*choices)) ;  /* no certificate, unless all goes well */
+  if (!tls_key_select("", &choices->chain, &choices->chain_len, &keytype)) { choices->chain = 0 ; choices->chain_len = 0 ; return ; }
+  hash = tls_choose_hash(keytype == BR_KEYTYPE_EC ? auth_types >> 8 : auth_types) ;
+  if (!hash) { memset(choices, 0, sizeof(*choices)) ; return ; }
+  choices->auth_type = keytype == BR_KEYTYPE_EC ? BR_AUTH_ECDSA : BR_AUTH_RSA ;
+  choices->hash_id = (int)hash ;
+}
+
+static uint32_t cc_keyx (br_ssl_client_certificate_class const **pctx, unsigned char *data, size_t *len)
+{
+  (void)pctx ; (void)data ; (void)len ;
+  return 0 ;
+}
+
+static size_t cc_sign (br_ssl_client_certificate_class const **pctx, int hash_id, size_t hv_len, unsigned char *data, size_t len)
+{
+  (void)pctx ;
+  return tls_key_sign((unsigned int)hash_id, data, hv_len, data, len) ;
+}
+
+static br_ssl_client_certificate_class const key_ccert =
+{
+  .context_size = 0,
+  .start_name_list = &cc_none0,
+  .start_name = &cc_none1,
+  .append_name = &cc_none2,
+  .end_name = &cc_none0,
+  .end_name_list = &cc_none0,
+  .choose = &cc_choose,
+  .do_keyx = &cc_keyx,
+  .do_sign = &cc_sign,
+} ;
+static br_ssl_client_certificate_class const *key_ccert_ctx = &key_ccert ;
 
 void tls_client_run (tlsopts const *o, tlsfds const *fds, tlsready_func *ready, void *ctx)
 {
@@ -37,17 +90,11 @@ void tls_client_run (tlsopts const *o, tlsfds const *fds, tlsready_func *ready, 
   static struct { br_ssl_client_context c ; unsigned char buf[BR_SSL_BUFSIZE_BIDI] ; } s ;
   br_ssl_client_context *cc = &s.c ;
   br_ssl_client_zero(cc) ;
+  tls_peer_role = "SERVER" ;
   tls_engine_setup(&cc->eng, 0, s.buf) ;
   tlsx509_init(&xc, &anchors) ;
   br_ssl_engine_set_x509(&cc->eng, &xc.vtable) ;
-  if (o->clientcert)
-  {
-    if (cred.keytype == BR_KEYTYPE_RSA)
-      br_ssl_client_set_single_rsa(cc, cred.chain, cred.chainlen, br_skey_decoder_get_rsa(&cred.key), br_rsa_pkcs1_sign_get_default()) ;
-    else
-      br_ssl_client_set_single_ec(cc, cred.chain, cred.chainlen, br_skey_decoder_get_ec(&cred.key),
-        BR_KEYTYPE_SIGN, 0, br_ec_get_default(), br_ecdsa_sign_asn1_get_default()) ;
-  }
+  if (o->clientcert) br_ssl_client_set_client_certificate(cc, &key_ccert_ctx) ;
   if (!br_ssl_client_reset(cc, o->servername, 0))
   {
     strerr_diefu(UCSPITLS_EXIT_SETUP, "initialize the TLS engine: ", tls_error_name(br_ssl_engine_last_error(&cc->eng))) ;

@@ -26,7 +26,7 @@
 
 void tlsloop_finish (tlsloop const *l, int e, char const *end)
 {
-  log_end(l->o, &l->f, l->in, l->out, end) ;
+  log_end(l->o, l->f, l->in, l->out, end) ;
   _exit(e) ;
 }
 
@@ -43,8 +43,8 @@ void tlsloop_copy_sni (tlsloop *l)
   size_t n ;
   if (!sni) return ;
   n = strlen(sni) ;
-  if (n >= sizeof(l->f.sni)) n = sizeof(l->f.sni) - 1 ;
-  memcpy(l->f.sni, sni, n) ; l->f.sni[n] = 0 ;
+  if (n >= sizeof(l->f->sni)) n = sizeof(l->f->sni) - 1 ;
+  memcpy(l->f->sni, sni, n) ; l->f->sni[n] = 0 ;
 }
 
 /* BearSSL fails some handshakes without a word: a certificate it does
@@ -57,7 +57,7 @@ static void send_alert (tlsloop *l, int err)
   if (err == BR_ERR_X509_EXPIRED) rec[6] = 45 ;           /* certificate_expired */
   else if (err == BR_ERR_X509_NOT_TRUSTED) rec[6] = 48 ;  /* unknown_ca */
   else if (err > BR_ERR_X509_OK && err < 64) rec[6] = 42 ;  /* bad_certificate */
-  else if (err != BR_ERR_NO_CLIENT_AUTH && !tls_fail_reason) return ;
+  else if (err != BR_ERR_NO_CLIENT_AUTH && !tls_fail_reason && !tls_fail_quiet) return ;
   fd_write(l->fd.netw, (char const *)rec, sizeof(rec)) ;  /* best effort: we are failing anyway */
 }
 
@@ -90,7 +90,8 @@ void tlsloop_die_engine (tlsloop *l, int err)
   if (!l->hsdone) tlsloop_copy_sni(l) ;
   send_alert(l, err) ;
   tlsloop_linger(l) ;
-  if (tls_fail_reason) tlsloop_die_tls(l, what, tls_fail_reason, tls_error_name(err)) ;
+  if (tls_fail_quiet) tlsloop_finish(l, tls_fail_quiet, "error") ;  /* the key process said why */
+  if (tls_fail_reason) tlsloop_die_tls(l, what, tls_fail_reason, err ? tls_error_name(err) : 0) ;
   tlsloop_die_tls(l, what, tls_error_text(err), tls_error_name(err)) ;
 }
 

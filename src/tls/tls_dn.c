@@ -1,7 +1,8 @@
 /* ISC license. */
 
 /* tls_dn.c: a distinguished name, as DER from a peer's certificate, turned
-   into an RFC 4514 string ("CN=client,O=Example"). The input comes from
+   into an RFC 4514 string ("CN=client,O=Example") or ucspi-ssl's form
+   ("/O=Example/CN=client"). The input comes from
    the peer: every length is checked, and control bytes (and backslash)
    come out as \xNN, so that the result can never end a line or a
    NAME=VALUE string, and a backslash always starts an escape. */
@@ -9,13 +10,6 @@
 #include <string.h>
 
 #include "tls-internal.h"
-
-typedef struct der_s der, *der_ref ;
-struct der_s
-{
-  unsigned char const *s ;
-  size_t len ;
-} ;
 
 typedef struct out_s out, *out_ref ;
 struct out_s
@@ -25,30 +19,6 @@ struct out_s
   size_t max ;  /* room for the string, without its NUL */
   int full ;
 } ;
-
- /* reads one TLV from *in; 0 on malformed input */
-static int der_next (der *in, unsigned int *tag, der *val, der *whole)
-{
-  size_t len, hl = 2 ;
-  if (in->len < 2) return 0 ;
-  *tag = in->s[0] ;
-  len = in->s[1] ;
-  if (len & 0x80)
-  {
-    size_t k = len & 0x7f ;
-    if (!k || k > 3 || in->len < 2 + k) return 0 ;
-    len = 0 ;
-    for (size_t i = 0 ; i < k ; i++) len = (len << 8) | in->s[2 + i] ;
-    hl += k ;
-  }
-  if (len > in->len - hl) return 0 ;
-  if (whole) { whole->s = in->s ; whole->len = hl + len ; }
-  val->s = in->s + hl ;
-  val->len = len ;
-  in->s += hl + len ;
-  in->len -= hl + len ;
-  return 1 ;
-}
 
 static void put (out *o, char const *s, size_t n)
 {
@@ -91,7 +61,7 @@ static oidname const names[] =
   { 9, { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01 }, "emailAddress" },
 } ;
 
-static void put_oid (out *o, der const *oid)
+static void put_oid (out *o, tlsder const *oid)
 {
   unsigned long v = 0 ;
   int first = 1 ;
@@ -127,7 +97,7 @@ static void put_oid (out *o, der const *oid)
   }
 }
 
-static void put_value (out *o, unsigned int tag, der const *v, der const *whole)
+static void put_value (out *o, unsigned int tag, tlsder const *v, tlsder const *whole, int style)
 {
   int bmp = tag == 0x1e ;
   size_t step = bmp ? 2 : 1 ;
@@ -140,8 +110,10 @@ static void put_value (out *o, unsigned int tag, der const *v, der const *whole)
   for (size_t i = 0 ; i + step <= v->len ; i += step)
   {
     unsigned char c = bmp ? (v->s[i] ? '?' : v->s[i + 1]) : v->s[i] ;
-    if (c < 0x20 || c == 0x7f || c == '\\') put_hexbyte(o, "\\x", c) ;
-    else if (strchr("\",+;<>=", c) || ((c == '#' || c == ' ') && !i) || (c == ' ' && i + step == v->len))
+    size_t k = !bmp && c >= 0x80 ? facts_utf8(v->s + i, v->len - i) : 0 ;
+    if (k) { put(o, (char const *)v->s + i, k) ; i += k - 1 ; continue ; }
+    if (c < 0x20 || c >= 0x7f || c == '\\' || (style == DN_ONELINE && c == '/')) put_hexbyte(o, "\\x", c) ;
+    else if (style == DN_RFC4514 && (strchr("\",+;<>=", c) || ((c == '#' || c == ' ') && !i) || (c == ' ' && i + step == v->len)))
     {
       char b[2] = { '\\', (char)c } ;
       put(o, b, 2) ;
@@ -150,44 +122,90 @@ static void put_value (out *o, unsigned int tag, der const *v, der const *whole)
   }
 }
 
-static int put_rdn (out *o, der rdn)
+static int put_rdn (out *o, tlsder rdn, int style)
 {
   int first = 1 ;
   while (rdn.len)
   {
-    der atv, oid, val, whole ;
+    tlsder atv, oid, val, whole ;
     unsigned int tag ;
-    if (!der_next(&rdn, &tag, &atv, 0) || tag != 0x30) return 0 ;
-    if (!der_next(&atv, &tag, &oid, 0) || tag != 0x06) return 0 ;
-    if (!der_next(&atv, &tag, &val, &whole)) return 0 ;
+    if (!tls_der_next(&rdn, &tag, &atv, 0) || tag != 0x30) return 0 ;
+    if (!tls_der_next(&atv, &tag, &oid, 0) || tag != 0x06) return 0 ;
+    if (!tls_der_next(&atv, &tag, &val, &whole)) return 0 ;
     if (!first) put(o, "+", 1) ;
     first = 0 ;
     put_oid(o, &oid) ;
     put(o, "=", 1) ;
-    put_value(o, tag, &val, &whole) ;
+    put_value(o, tag, &val, &whole, style) ;
   }
   return 1 ;
 }
 
-size_t dn_format (unsigned char const *s, size_t len, char *dst, size_t max)
+static unsigned int rdns_of (unsigned char const *s, size_t len, tlsder *rdns)
 {
-  der in = { .s = s, .len = len }, name, rdns[64] ;
-  out o = { .s = dst, .len = 0, .max = max ? max - 1 : 0, .full = 0 } ;
+  tlsder in = { .s = s, .len = len }, name ;
   unsigned int tag, n = 0 ;
-  if (!max) return 0 ;
-  dst[0] = 0 ;
-  if (!der_next(&in, &tag, &name, 0) || tag != 0x30) return 0 ;
+  if (!tls_der_next(&in, &tag, &name, 0) || tag != 0x30) return 0 ;
   while (name.len)
   {
-    if (n >= 64 || !der_next(&name, &tag, &rdns[n], 0) || tag != 0x31) return 0 ;
+    if (n >= 64 || !tls_der_next(&name, &tag, &rdns[n], 0) || tag != 0x31) return 0 ;
     n++ ;
   }
-  while (n--)  /* RFC 4514 writes the most specific RDN first */
+  return n ? n : 64 + 1 ;  /* an empty name: no RDN, but not an error */
+}
+
+ /* RFC 4514 (most specific RDN first, comma-separated), or as
+    ucspi-ssl's X509_NAME_oneline (most general first, each after a
+    slash, a slash in a value written \x2f); 0 on malformed input, on an
+    empty name, or when the result does not fit */
+size_t dn_format (unsigned char const *s, size_t len, char *dst, size_t max, int style)
+{
+  tlsder rdns[64] ;
+  out o = { .s = dst, .len = 0, .max = max ? max - 1 : 0, .full = 0 } ;
+  unsigned int n ;
+  if (!max) return 0 ;
+  dst[0] = 0 ;
+  n = rdns_of(s, len, rdns) ;
+  if (!n || n > 64) return 0 ;
+  for (unsigned int i = 0 ; i < n ; i++)
   {
-    if (!put_rdn(&o, rdns[n])) return 0 ;
-    if (n) put(&o, ",", 1) ;
+    unsigned int k = style == DN_RFC4514 ? n - 1 - i : i ;
+    if (style == DN_ONELINE) put(&o, "/", 1) ;
+    else if (i) put(&o, ",", 1) ;
+    if (!put_rdn(&o, rdns[k], style)) return 0 ;
   }
   if (o.full) return 0 ;
   dst[o.len] = 0 ;
-  return o.len ? o.len : 0 ;
+  return o.len ;
+}
+
+ /* the value of the last attribute of the name with this OID (CN,
+    emailAddress), escaped; 0 when there is none */
+size_t dn_attr (unsigned char const *s, size_t len, unsigned char const *oid, size_t oidlen, char *dst, size_t max)
+{
+  tlsder rdns[64] ;
+  unsigned int n = rdns_of(s, len, rdns) ;
+  size_t r = 0 ;
+  if (!max || !n || n > 64) return 0 ;
+  dst[0] = 0 ;
+  for (unsigned int i = 0 ; i < n ; i++)
+  {
+    tlsder rdn = rdns[i] ;
+    while (rdn.len)
+    {
+      tlsder atv, o2, val, whole ;
+      unsigned int tag ;
+      if (!tls_der_next(&rdn, &tag, &atv, 0) || tag != 0x30) return 0 ;
+      if (!tls_der_next(&atv, &tag, &o2, 0) || tag != 0x06) return 0 ;
+      if (!tls_der_next(&atv, &tag, &val, &whole)) return 0 ;
+      if (o2.len == oidlen && !memcmp(o2.s, oid, oidlen))
+      {
+        out o = { .s = dst, .len = 0, .max = max - 1, .full = 0 } ;
+        put_value(&o, tag, &val, &whole, DN_PLAIN) ;
+        r = o.full ? 0 : o.len ;
+        dst[r] = 0 ;
+      }
+    }
+  }
+  return r ;
 }

@@ -11,6 +11,8 @@
 #include "tls-internal.h"
 
 char const *tls_fail_reason = 0 ;
+int tls_fail_quiet = 0 ;
+char const *tls_peer_role = 0 ;
 
 typedef struct suite_s suite, *suite_ref ;
 struct suite_s
@@ -41,6 +43,20 @@ unsigned int tls_suite_overhead (unsigned int id)
 {
   /* ChaCha20-Poly1305: the tag; AES-GCM: the explicit nonce and the tag */
   return strstr(tls_suite_name(id), "CHACHA") ? 16 : 24 ;
+}
+
+/* the hash for a signature, from the bits of those the peer takes */
+unsigned int tls_choose_hash (unsigned int bits)
+{
+  static unsigned char const pref[] = { br_sha256_ID, br_sha384_ID, br_sha512_ID, br_sha224_ID, br_sha1_ID } ;
+  for (size_t i = 0 ; i < sizeof(pref) ; i++) if ((bits >> pref[i]) & 1) return pref[i] ;
+  return 0 ;
+}
+
+unsigned int tls_suite_bits (unsigned int id)
+{
+  char const *s = tls_suite_name(id) ;
+  return strstr(s, "AES128") ? 128 : strstr(s, "unknown") ? 0 : 256 ;
 }
 
 static int have_fast_aes (void)

@@ -1,102 +1,88 @@
 /* ISC license. */
 
-/* tls_load.c: reading certificate chains, private keys and trust anchors,
-   PEM or DER, before anything touches the network. Every failure is a
-   configuration error: one line naming the file, exit 96. Memory taken
-   here lives as long as the process. */
+/* tls_load.c: reading certificate chains, private keys and trust
+   anchors, PEM or DER. Every failure is a configuration error: one line
+   naming the file, exit 96.
+
+   A private key's bytes -- the file, its decoded DER -- are read into
+   buffers of our own, exactly as large as the file so that nothing is
+   reallocated (and copied) behind our back, and wiped as soon as the key
+   is decoded; the decoded key itself is wiped by tls_cred_wipe(). That
+   is what lets the process that checked a key fork a network-facing
+   child that holds no copy of it. */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <dirent.h>
+#include <sys/stat.h>
 
+#include <skalibs/allreadwrite.h>
 #include <skalibs/direntry.h>
 #include <skalibs/djbunix.h>
 #include <skalibs/stralloc.h>
-#include <skalibs/strerr.h>
 
 #include "tls-internal.h"
 
 #define dieconf(...) strerr_dief(UCSPITLS_EXIT_CONF, __VA_ARGS__)
+#define diemem() strerr_diefusys(UCSPITLS_EXIT_SYS, "allocate memory")
 
-typedef void pemobj_func (void *, char const *, char const *, unsigned char const *, size_t) ;
-
-static void *xdup (void const *s, size_t n)
+typedef struct tlsfile_s tlsfile, *tlsfile_ref ;
+struct tlsfile_s
 {
-  void *p = malloc(n ? n : 1) ;
-  if (!p) strerr_diefusys(UCSPITLS_EXIT_SYS, "allocate memory") ;
-  if (n) memcpy(p, s, n) ;
-  return p ;
-}
+  char *s ;
+  size_t len ;
+  unsigned char *der ;  /* the decoded objects, as long as the file */
+} ;
 
-static void sa_append (void *ctx, void const *s, size_t n)
+ /* 0 and errno set: the caller says what failed */
+static int readfile (tlsfile *f, char const *file)
 {
-  if (!stralloc_catb((stralloc *)ctx, s, n)) strerr_diefusys(UCSPITLS_EXIT_SYS, "allocate memory") ;
-}
-
-static void slurp_file (stralloc *sa, char const *what, char const *file)
-{
-  sa->len = 0 ;
-  if (!openslurpclose(sa, file)) strerr_diefusys(UCSPITLS_EXIT_CONF, "read ", what, " file ", file) ;
-}
-
-static int looks_pem (stralloc const *sa)
-{
-  static char const tag[] = "-----BEGIN " ;
-  size_t n = sizeof(tag) - 1 ;
-  for (size_t i = 0 ; i + n <= sa->len ; i++) if (!memcmp(sa->s + i, tag, n)) return 1 ;
-  return 0 ;
-}
-
- /* Calls f for each object of the file: PEM objects with their name, or
-    the whole file with a NULL name when it is not PEM (DER). */
-
-static void each_object (stralloc const *sa, char const *file, pemobj_func *f, void *ctx)
-{
-  br_pem_decoder_context pc ;
-  stralloc obj = STRALLOC_ZERO ;
-  char name[128] = "" ;
-  int inobj = 0 ;
-  size_t i = 0 ;
-  if (!looks_pem(sa))
+  struct stat st ;
+  size_t n = 0 ;
+  int fd = open2(file, O_RDONLY | O_CLOEXEC) ;
+  f->s = 0 ; f->der = 0 ; f->len = 0 ;
+  if (fd == -1) return 0 ;
+  if (fstat(fd, &st) == -1) goto err ;
+  if (S_ISDIR(st.st_mode)) { errno = EISDIR ; goto err ; }
+  if (st.st_size > 1 << 24) { errno = EFBIG ; goto err ; }
+  f->s = malloc((size_t)st.st_size + 1) ;
+  f->der = malloc((size_t)st.st_size + 1) ;
+  if (!f->s || !f->der) diemem() ;
+  for (;;)
   {
-    (*f)(ctx, file, 0, (unsigned char const *)sa->s, sa->len) ;
-    return ;
+    ssize_t r = fd_read(fd, f->s + n, (size_t)st.st_size + 1 - n) ;
+    if (r == -1) goto err ;
+    if (!r) break ;
+    n += r ;
+    if (n > (size_t)st.st_size) { errno = EAGAIN ; goto err ; }  /* it grew under us */
   }
-  br_pem_decoder_init(&pc) ;
-  for (int last = 0 ; !last ; )
+  fd_close(fd) ;
+  f->len = n ;
+  return 1 ;
+ err:
   {
-    char const *s = sa->s + i ;
-    size_t len = sa->len - i ;
-    if (!len) { s = "\n" ; len = 1 ; last = 1 ; }  /* ends a last line without newline */
-    while (len)
-    {
-      size_t k = br_pem_decoder_push(&pc, s, len) ;
-      s += k ; len -= k ; if (!last) i += k ;
-      switch (br_pem_decoder_event(&pc))
-      {
-        case BR_PEM_BEGIN_OBJ :
-        {
-          size_t m = strlen(br_pem_decoder_name(&pc)) ;
-          if (m >= sizeof(name)) m = sizeof(name) - 1 ;
-          memcpy(name, br_pem_decoder_name(&pc), m) ; name[m] = 0 ;
-          obj.len = 0 ;
-          br_pem_decoder_setdest(&pc, &sa_append, &obj) ;
-          inobj = 1 ;
-          break ;
-        }
-        case BR_PEM_END_OBJ :
-          if (inobj) (*f)(ctx, file, name, (unsigned char const *)obj.s, obj.len) ;
-          inobj = 0 ;
-          break ;
-        case BR_PEM_ERROR :
-          dieconf("invalid PEM data in ", file) ;
-        default : break ;
-      }
-    }
+    int e = errno ;
+    fd_close(fd) ;
+    free(f->s) ; free(f->der) ;
+    f->s = 0 ; f->der = 0 ;
+    errno = e ;
+    return 0 ;
   }
-  if (inobj) dieconf("truncated PEM object in ", file) ;
-  stralloc_free(&obj) ;
+}
+
+static void readfile_or_die (tlsfile *f, char const *what, char const *file)
+{
+  if (!readfile(f, file)) strerr_diefusys(UCSPITLS_EXIT_CONF, "read ", what, " file ", file) ;
+}
+
+static void wipe (tlsfile *f)
+{
+  if (f->s) { explicit_bzero(f->s, f->len) ; free(f->s) ; }
+  if (f->der) { explicit_bzero(f->der, f->len) ; free(f->der) ; }
+  f->s = 0 ; f->der = 0 ; f->len = 0 ;
 }
 
 static int is_cert (char const *name)
@@ -104,37 +90,73 @@ static int is_cert (char const *name)
   return !name || !strcmp(name, "CERTIFICATE") || !strcmp(name, "X509 CERTIFICATE") ;
 }
 
- /* certificate chains */
-
-typedef struct chain_s chain, *chain_ref ;
-struct chain_s
-{
-  br_x509_certificate *c ;
-  size_t n ;
-} ;
+ /* certificate chains: the certificates point into the decoded file,
+    which lives as long as the tlscred */
 
 static void add_cert (void *ctx, char const *file, char const *name, unsigned char const *s, size_t len)
 {
-  chain *ch = ctx ;
-  br_x509_certificate *c ;
+  tlscred *c = ctx ;
+  br_x509_certificate *v ;
   if (!is_cert(name)) return ;
   if (!len) dieconf("empty certificate in ", file) ;
-  c = realloc(ch->c, (ch->n + 1) * sizeof(br_x509_certificate)) ;
-  if (!c) strerr_diefusys(UCSPITLS_EXIT_SYS, "allocate memory") ;
-  ch->c = c ;
-  ch->c[ch->n].data = xdup(s, len) ;
-  ch->c[ch->n].data_len = len ;
-  ch->n++ ;
+  v = realloc(c->chain, (c->chainlen + 1) * sizeof(br_x509_certificate)) ;
+  if (!v) diemem() ;
+  c->chain = v ;
+  c->chain[c->chainlen].data = (unsigned char *)s ;
+  c->chain[c->chainlen].data_len = len ;
+  c->chainlen++ ;
 }
 
 static void nop_dn (void *ctx, void const *s, size_t n) { (void)ctx ; (void)s ; (void)n ; }
 
- /* key */
+void tls_load_chain (tlscred *c, char const *certfile)
+{
+  tlsfile f ;
+  readfile_or_die(&f, "certificate", certfile) ;
+  c->chain = 0 ; c->chainlen = 0 ;
+  tls_pem_each(certfile, f.s, f.len, f.der, &add_cert, c) ;
+  if (!c->chainlen) dieconf("no certificate found in ", certfile) ;
+  free(f.s) ;
+  c->certbuf = f.der ;
+  br_x509_decoder_init(&c->dec, &nop_dn, 0) ;
+  br_x509_decoder_push(&c->dec, c->chain[0].data, c->chain[0].data_len) ;
+  if (!br_x509_decoder_get_pkey(&c->dec)) dieconf("invalid certificate in ", certfile) ;
+}
+
+ /* keys */
+
+ /* The public point that an EC key file carries: SEC1's optional
+    publicKey, alone or inside PKCS#8. OpenSSL always writes it; with it,
+    a key is matched to its certificate without a scalar multiplication. */
+static size_t ec_pub (unsigned char const *s, size_t len, unsigned char *q)
+{
+  tlsder in = { .s = s, .len = len }, seq, v ;
+  unsigned int tag ;
+  if (!tls_der_expect(&in, 0x30, &seq) || !tls_der_expect(&seq, 0x02, &v) || v.len != 1) return 0 ;
+  if (!v.s[0])  /* PKCS#8: the algorithm, then SEC1 in an OCTET STRING */
+  {
+    if (!tls_der_expect(&seq, 0x30, &v) || !tls_der_expect(&seq, 0x04, &v)) return 0 ;
+    return ec_pub(v.s, v.len, q) ;
+  }
+  if (v.s[0] != 1 || !tls_der_expect(&seq, 0x04, &v)) return 0 ;
+  while (seq.len)
+  {
+    if (!tls_der_next(&seq, &tag, &v, 0)) return 0 ;
+    if (tag == 0xa1)
+    {
+      tlsder bits ;
+      if (!tls_der_expect(&v, 0x03, &bits) || bits.len < 2 || bits.s[0] || bits.len - 1 > BR_EC_KBUF_PUB_MAX_SIZE) return 0 ;
+      memcpy(q, bits.s + 1, bits.len - 1) ;
+      return bits.len - 1 ;
+    }
+  }
+  return 0 ;
+}
 
 typedef struct keyload_s keyload, *keyload_ref ;
 struct keyload_s
 {
-  br_skey_decoder_context *dc ;
+  tlscred *c ;
   int found ;
 } ;
 
@@ -143,22 +165,37 @@ static void add_key (void *ctx, char const *file, char const *name, unsigned cha
   keyload *k = ctx ;
   if (name && strcmp(name, "PRIVATE KEY") && strcmp(name, "RSA PRIVATE KEY") && strcmp(name, "EC PRIVATE KEY")) return ;
   if (k->found++) dieconf("more than one private key in ", file) ;
-  br_skey_decoder_init(k->dc) ;
-  br_skey_decoder_push(k->dc, s, len) ;
-  if (br_skey_decoder_last_error(k->dc)) dieconf("invalid private key in ", file) ;
+  br_skey_decoder_init(&k->c->key) ;
+  br_skey_decoder_push(&k->c->key, s, len) ;
+  if (br_skey_decoder_last_error(&k->c->key)) dieconf("invalid private key in ", file) ;
+  k->c->publen = br_skey_decoder_key_type(&k->c->key) == BR_KEYTYPE_EC ? ec_pub(s, len, k->c->pub) : 0 ;
 }
 
-static int key_matches (tlscred const *c, br_x509_pkey const *pk)
+static void load_key (tlscred *c, char const *keyfile)
+{
+  tlsfile f ;
+  keyload k = { .c = c, .found = 0 } ;
+  readfile_or_die(&f, "private key", keyfile) ;
+  tls_pem_each(keyfile, f.s, f.len, f.der, &add_key, &k) ;
+  wipe(&f) ;
+  if (!k.found) dieconf("no private key found in ", keyfile) ;
+  c->keytype = br_skey_decoder_key_type(&c->key) ;
+  if (c->keytype != BR_KEYTYPE_RSA && c->keytype != BR_KEYTYPE_EC)
+    dieconf("unsupported private key type in ", keyfile) ;
+}
+
+static int key_matches (tlscred const *c, br_x509_pkey const *pk, int full)
 {
   if (c->keytype == BR_KEYTYPE_EC)
   {
     br_ec_private_key const *sk = br_skey_decoder_get_ec(&c->key) ;
     unsigned char q[BR_EC_KBUF_PUB_MAX_SIZE] ;
+    unsigned char const *p = c->pub ;
     br_ec_public_key pub ;
-    size_t n ;
+    size_t n = c->publen ;
     if (pk->key_type != BR_KEYTYPE_EC || pk->key.ec.curve != sk->curve) return 0 ;
-    n = br_ec_compute_pub(br_ec_get_default(), &pub, q, sk) ;
-    return n && n == pk->key.ec.qlen && !memcmp(q, pk->key.ec.q, n) ;
+    if (full || !n) { n = br_ec_compute_pub(br_ec_get_default(), &pub, q, sk) ; p = q ; }
+    return n && n == pk->key.ec.qlen && !memcmp(p, pk->key.ec.q, n) ;
   }
   else
   {
@@ -175,35 +212,37 @@ static int key_matches (tlscred const *c, br_x509_pkey const *pk)
   }
 }
 
-void tls_load_cred (tlscred *c, char const *name, char const *certfile, char const *keyfile)
+void tls_load_cred (tlscred *c, char const *name, char const *certfile, char const *keyfile, int full)
 {
-  stralloc sa = STRALLOC_ZERO ;
-  chain ch = { .c = 0, .n = 0 } ;
-  keyload k = { .dc = &c->key, .found = 0 } ;
-  br_x509_decoder_context dec ;
-  br_x509_pkey const *pk ;
-
-  slurp_file(&sa, "certificate", certfile) ;
-  each_object(&sa, certfile, &add_cert, &ch) ;
-  if (!ch.n) dieconf("no certificate found in ", certfile) ;
-  br_x509_decoder_init(&dec, &nop_dn, 0) ;
-  br_x509_decoder_push(&dec, ch.c[0].data, ch.c[0].data_len) ;
-  pk = br_x509_decoder_get_pkey(&dec) ;
-  if (!pk) dieconf("invalid certificate in ", certfile) ;
-
-  slurp_file(&sa, "private key", keyfile) ;
-  each_object(&sa, keyfile, &add_key, &k) ;
-  if (!k.found) dieconf("no private key found in ", keyfile) ;
-  stralloc_free(&sa) ;
-
   c->name = name ;
-  c->chain = ch.c ;
-  c->chainlen = ch.n ;
-  c->keytype = br_skey_decoder_key_type(&c->key) ;
-  if (c->keytype != BR_KEYTYPE_RSA && c->keytype != BR_KEYTYPE_EC)
-    dieconf("unsupported private key type in ", keyfile) ;
-  if (!key_matches(c, pk))
+  tls_load_chain(c, certfile) ;
+  load_key(c, keyfile) ;
+  if (!key_matches(c, br_x509_decoder_get_pkey(&c->dec), full))
     dieconf("the private key in ", keyfile, " does not match the certificate in ", certfile) ;
+}
+
+ /* what a key computation may have left on the stack goes too */
+static void scrub_stack (void) __attribute__((noinline)) ;
+static void scrub_stack (void)
+{
+  unsigned char junk[32768] ;
+  explicit_bzero(junk, sizeof(junk)) ;
+}
+
+void tls_cred_wipe (tlscred *c)
+{
+  explicit_bzero(&c->key, sizeof(c->key)) ;
+  explicit_bzero(c->pub, sizeof(c->pub)) ;
+  c->keytype = 0 ;
+  scrub_stack() ;
+}
+
+void tls_cred_free (tlscred *c)
+{
+  tls_cred_wipe(c) ;
+  free(c->chain) ;
+  free(c->certbuf) ;
+  c->chain = 0 ; c->chainlen = 0 ; c->certbuf = 0 ;
 }
 
  /* trust anchors */
@@ -214,6 +253,19 @@ struct taload_s
   tlsanchors *a ;
   int strict ;
 } ;
+
+static void *xdup (void const *s, size_t n)
+{
+  void *p = malloc(n ? n : 1) ;
+  if (!p) diemem() ;
+  if (n) memcpy(p, s, n) ;
+  return p ;
+}
+
+static void sa_append (void *ctx, void const *s, size_t n)
+{
+  if (!stralloc_catb((stralloc *)ctx, s, n)) diemem() ;
+}
 
 static void add_anchor (void *ctx, char const *file, char const *name, unsigned char const *s, size_t len)
 {
@@ -238,7 +290,7 @@ static void add_anchor (void *ctx, char const *file, char const *name, unsigned 
     return ;
   }
   ta = realloc(t->a->ta, (t->a->n + 1) * sizeof(br_x509_trust_anchor)) ;
-  if (!ta) strerr_diefusys(UCSPITLS_EXIT_SYS, "allocate memory") ;
+  if (!ta) diemem() ;
   t->a->ta = ta ;
   ta += t->a->n++ ;
   ta->dn.data = xdup(dn.s, dn.len) ;
@@ -254,15 +306,25 @@ static void add_anchor (void *ctx, char const *file, char const *name, unsigned 
   stralloc_free(&dn) ;
 }
 
+static void anchors_file (taload *t, char const *file, int fromdir)
+{
+  tlsfile f ;
+  if (!readfile(&f, file))
+  {
+    if (fromdir && errno == EISDIR) return ;
+    strerr_diefusys(UCSPITLS_EXIT_CONF, "read ", "CA", " file ", file) ;
+  }
+  if (!fromdir || tls_pem_looks(f.s, f.len)) tls_pem_each(file, f.s, f.len, f.der, &add_anchor, t) ;
+  free(f.s) ; free(f.der) ;
+}
+
 void tls_load_anchors (tlsanchors *a, char const *cafile, char const *cadir)
 {
-  stralloc sa = STRALLOC_ZERO ;
   taload t = { .a = a, .strict = 1 } ;
   a->ta = 0 ; a->n = 0 ;
   if (cafile)
   {
-    slurp_file(&sa, "CA", cafile) ;
-    each_object(&sa, cafile, &add_anchor, &t) ;
+    anchors_file(&t, cafile, 0) ;
     if (!a->n) dieconf("no certificate found in ", cafile) ;
   }
   if (cadir)
@@ -282,19 +344,12 @@ void tls_load_anchors (tlsanchors *a, char const *cafile, char const *cadir)
       path.len = 0 ;
       if (!stralloc_cats(&path, cadir) || !stralloc_catb(&path, "/", 1)
        || !stralloc_cats(&path, d->d_name) || !stralloc_0(&path))
-        strerr_diefusys(UCSPITLS_EXIT_SYS, "allocate memory") ;
-      sa.len = 0 ;
-      if (!openslurpclose(&sa, path.s))
-      {
-        if (errno == EISDIR) continue ;
-        strerr_diefusys(UCSPITLS_EXIT_CONF, "read ", "CA", " file ", path.s) ;
-      }
-      if (looks_pem(&sa)) each_object(&sa, path.s, &add_anchor, &t) ;
+        diemem() ;
+      anchors_file(&t, path.s, 1) ;
     }
     if (errno) strerr_diefusys(UCSPITLS_EXIT_CONF, "read CA directory ", cadir) ;
     dir_close(dir) ;
     stralloc_free(&path) ;
     if (a->n == before) dieconf("no certificate found in ", cadir) ;
   }
-  stralloc_free(&sa) ;
 }

@@ -22,16 +22,27 @@
 
 static void handshake_done (tlsloop *l, tlsready_func *ready, void *ctx)
 {
+  static char const hex[] = "0123456789abcdef" ;
   br_ssl_session_parameters sp ;
+  facts *f = l->f ;
   l->hsdone = 1 ;
+  tls_key_end() ;
   br_ssl_engine_get_session_parameters(l->eng, &sp) ;
-  l->f.protocol = "TLSv1.2" ;
-  l->f.cipher = tls_suite_name(sp.cipher_suite) ;
+  f->protocol = "TLSv1.2" ;
+  f->cipher = tls_suite_name(sp.cipher_suite) ;
+  f->keybits = tls_suite_bits(sp.cipher_suite) ;
+  f->role = tls_peer_role ;
+  for (size_t i = 0 ; i < sp.session_id_len && i < 32 ; i++)
+  {
+    f->session[2 * i] = hex[sp.session_id[i] >> 4] ;
+    f->session[2 * i + 1] = hex[sp.session_id[i] & 15] ;
+  }
   l->overhead = tls_suite_overhead(sp.cipher_suite) ;
   tlsloop_copy_sni(l) ;
-  if (l->x) tlsx509_facts(l->x, &l->f) ;
+  if (l->x) tlsx509_facts(l->x, f) ;
+  explicit_bzero(&sp, sizeof(sp)) ;  /* it holds the master secret */
   tain_copynow(&l->lastio) ;
-  (*ready)(ctx, &l->f) ;
+  (*ready)(ctx, f) ;
 }
 
 static void closed (tlsloop *l) __attribute__((noreturn)) ;
@@ -91,7 +102,8 @@ enum { NETR, NETW, APPR, APPW } ;
 
 void tls_run (br_ssl_engine_context *eng, tlsx509 const *x, tlsopts const *o, tlsfds const *fds, tlsready_func *ready, void *ctx)
 {
-  tlsloop l = { .eng = eng, .o = o, .x = x, .fd = *fds, .appsock = !!fds->appsock } ;  /* everything else starts at zero */
+  static facts f ;
+  tlsloop l = { .eng = eng, .o = o, .x = x, .fd = *fds, .f = &f, .appsock = !!fds->appsock } ;  /* everything else starts at zero */
   int rdy[4] = { 0, 0, 0, 0 } ;
   tain kdeadline ;
   if (ndelay_on(l.fd.netr) == -1 || ndelay_on(l.fd.netw) == -1
@@ -110,6 +122,7 @@ void tls_run (br_ssl_engine_context *eng, tlsx509 const *x, tlsopts const *o, tl
     tain_add_g(&kdeadline, &kdeadline) ;
   }
   else tain_add_g(&kdeadline, &tain_infinite_relative) ;
+  tls_handshake_deadline = kdeadline ;
   tain_copynow(&l.lastio) ;
 
   for (;;)
@@ -125,6 +138,7 @@ void tls_run (br_ssl_engine_context *eng, tlsx509 const *x, tlsopts const *o, tl
     if (st & BR_SSL_CLOSED) closed(&l) ;
     /* checked after every record, so before our Finished can go out */
     if (!l.hsdone && l.x && l.x->err) tlsloop_die_engine(&l, l.x->err) ;
+    if (!l.hsdone && tls_key_failed) tlsloop_die_engine(&l, br_ssl_engine_last_error(eng)) ;
     if (!l.hsdone && (st & (BR_SSL_SENDAPP | BR_SSL_RECVAPP))) handshake_done(&l, ready, ctx) ;
     if (l.appeof) tlsloop_app_ended(&l) ;
     tlsloop_discard(&l) ;

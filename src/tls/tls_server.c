@@ -1,82 +1,35 @@
 /* ISC license. */
 
-/* tls_server.c: the server side's BearSSL setup. Loading reads every
-   pair (CERTFILE/KEYFILE and CERTFILE:name/KEYFILE:name) and the anchors
-   for client certificates; the SNI policy picks a pair from the name that
-   the client asked for, then hands over to BearSSL's single-key policy. */
+/* tls_server.c: the server side's BearSSL setup.
+
+   Before prog runs (tls_server_load): the environment's pairs are
+   checked for what would make every handshake fail -- the default pair
+   read and its key matched to its certificate, every CERTFILE:name with
+   its KEYFILE:name -- and the anchors for client certificates are read.
+   The key that was read is wiped before the TLS child is forked.
+
+   At the handshake, the policy hands the server name that the client
+   asked for to the key process, which loads that pair only and answers
+   with its chain; the one signature goes to the key process too. */
 
 #include <string.h>
-#include <stdlib.h>
 
 #include <skalibs/env.h>
-#include <skalibs/strerr.h>
 
 #include "tls-internal.h"
 
-/* an array of pointers: a tlscred's decoded key points into the tlscred
-   itself, so a loaded pair must never move */
-static tlscred **creds = 0 ;
-static size_t ncreds = 0 ;
-static tlscred *deflt = 0 ;
 static tlsanchors anchors = { .ta = 0, .n = 0 } ;
-static unsigned int snilevel ;
-
 static tlsx509 xc ;
-
-static char const *pair_value (char const *const *envp, char const *var, size_t varlen, char const *name)
-{
-  for (; *envp ; envp++)
-    if (!strncmp(*envp, var, varlen) && (*envp)[varlen] == ':')
-    {
-      char const *s = *envp + varlen + 1 ;
-      size_t n = strlen(name) ;
-      if (!strncmp(s, name, n) && s[n] == '=') return s + n + 1 ;
-    }
-  return 0 ;
-}
-
-static tlscred *newcred (void)
-{
-  tlscred **v = realloc(creds, (ncreds + 1) * sizeof(tlscred *)) ;
-  tlscred *c = malloc(sizeof(tlscred)) ;
-  if (!v || !c) strerr_diefusys(UCSPITLS_EXIT_SYS, "allocate memory") ;
-  creds = v ;
-  creds[ncreds++] = c ;
-  return c ;
-}
 
 void tls_server_load (tlsopts const *o, char const *const *envp)
 {
-  char const *cert = env_get2(envp, "CERTFILE") ;
-  char const *key = env_get2(envp, "KEYFILE") ;
-  size_t ndefault = 0 ;
-  snilevel = o->snilevel ;
-
-  if (snilevel < 2 || cert || key)
+  tls_pairs_check(envp, o->snilevel) ;
+  if (o->snilevel < 2)
   {
-    if (!cert) strerr_dief(UCSPITLS_EXIT_CONF, "CERTFILE not set") ;
-    if (!key) strerr_dief(UCSPITLS_EXIT_CONF, "KEYFILE not set") ;
-    tls_load_cred(newcred(), 0, cert, key) ;
-    ndefault = 1 ;
+    tlscred c ;
+    tls_load_cred(&c, 0, env_get2(envp, "CERTFILE"), env_get2(envp, "KEYFILE"), 0) ;
+    tls_cred_free(&c) ;
   }
-  if (snilevel)
-    for (char const *const *e = envp ; *e ; e++)
-    {
-      char const *name, *eq ;
-      char *dup ;
-      if (strncmp(*e, "CERTFILE:", 9)) continue ;
-      name = *e + 9 ;
-      eq = strchr(name, '=') ;
-      if (!eq || eq == name) continue ;
-      dup = strndup(name, eq - name) ;
-      if (!dup) strerr_diefusys(UCSPITLS_EXIT_SYS, "allocate memory") ;
-      key = pair_value(envp, "KEYFILE", 7, dup) ;
-      if (!key) strerr_dief(UCSPITLS_EXIT_CONF, "KEYFILE:", dup, " not set") ;
-      tls_load_cred(newcred(), dup, eq + 1, key) ;
-    }
-  if (!ncreds) strerr_dief(UCSPITLS_EXIT_CONF, "no CERTFILE:name pair set, and -k 2 forbids the default pair") ;
-  deflt = ndefault ? creds[0] : 0 ;
-
   if (o->clientcert)
   {
     char const *cafile = env_get2(envp, "CAFILE") ;
@@ -86,20 +39,10 @@ void tls_server_load (tlsopts const *o, char const *const *envp)
   }
 }
 
-static tlscred const *pick (char const *name)
+void tls_server_key (tlsopts const *o, char const *const *envp)
 {
-  if (name && *name && snilevel)
-  {
-    for (size_t i = 0 ; i < ncreds ; i++)
-      if (creds[i]->name && creds[i]->name[0] != '*' && sni_match(creds[i]->name, name)) return creds[i] ;
-    for (size_t i = 0 ; i < ncreds ; i++)
-      if (creds[i]->name && creds[i]->name[0] == '*' && sni_match(creds[i]->name, name)) return creds[i] ;
-  }
-  return snilevel < 2 ? deflt : 0 ;
+  tls_key_start(o, envp, 1) ;
 }
-
- /* The chosen pair installs BearSSL's single-key policy in the context;
-    the engine reads policy_vtable afresh for each later step. */
 
 /* BearSSL keeps the name as a C string in a buffer that was zero when the
    process started: a byte after the first NUL means the client's name had
@@ -112,29 +55,36 @@ static int sni_has_nul (br_ssl_engine_context const *eng)
   return 0 ;
 }
 
-static int sni_choose (br_ssl_server_policy_class const **pctx, br_ssl_server_context const *cc, br_ssl_server_choices *choices)
+ /* as BearSSL's single-key policies choose, for our ECDHE suites only */
+static int key_choose (br_ssl_server_policy_class const **pctx, br_ssl_server_context const *cc, br_ssl_server_choices *choices)
 {
-  br_ssl_server_context *w = (br_ssl_server_context *)cc ;
-  tlscred const *c ;
+  br_suite_translated const *st ;
+  size_t n ;
+  unsigned int keytype, hash, want ;
   (void)pctx ;
   if (sni_has_nul(&cc->eng))
   {
     tls_fail_reason = "the server name that the client asked for contains a NUL byte" ;
     return 0 ;
   }
-  c = pick(br_ssl_engine_get_server_name(&cc->eng)) ;
-  if (!c)
+  if (!tls_key_select(br_ssl_engine_get_server_name(&cc->eng), &choices->chain, &choices->chain_len, &keytype)) return 0 ;
+  hash = tls_choose_hash(keytype == BR_KEYTYPE_EC ? br_ssl_server_get_client_hashes(cc) >> 8 : br_ssl_server_get_client_hashes(cc)) ;
+  want = keytype == BR_KEYTYPE_EC ? BR_SSLKEYX_ECDHE_ECDSA : BR_SSLKEYX_ECDHE_RSA ;
+  if (!hash)
   {
-    tls_fail_reason = "no certificate for the server name that the client asked for" ;
+    tls_fail_reason = "the client takes no signature hash that we have" ;
     return 0 ;
   }
-  if (c->keytype == BR_KEYTYPE_RSA)
-    br_ssl_server_set_single_rsa(w, c->chain, c->chainlen, br_skey_decoder_get_rsa(&c->key),
-      BR_KEYTYPE_SIGN, br_rsa_private_get_default(), br_rsa_pkcs1_sign_get_default()) ;
-  else
-    br_ssl_server_set_single_ec(w, c->chain, c->chainlen, br_skey_decoder_get_ec(&c->key),
-      BR_KEYTYPE_SIGN, 0, br_ec_get_default(), br_ecdsa_sign_asn1_get_default()) ;
-  return (*w->policy_vtable)->choose(w->policy_vtable, cc, choices) ;
+  st = br_ssl_server_get_client_suites(cc, &n) ;
+  for (size_t i = 0 ; i < n ; i++)
+    if ((unsigned int)(st[i][1] >> 12) == want)
+    {
+      choices->cipher_suite = st[i][0] ;
+      choices->algo_id = hash + 0xFF00 ;
+      return 1 ;
+    }
+  tls_fail_reason = keytype == BR_KEYTYPE_EC ? "the client offers no ECDSA suite that we have, and our key is EC" : "the client offers no RSA suite that we have, and our key is RSA" ;
+  return 0 ;
 }
 
 static uint32_t no_keyx (br_ssl_server_policy_class const **pctx, unsigned char *data, size_t *len)
@@ -143,14 +93,14 @@ static uint32_t no_keyx (br_ssl_server_policy_class const **pctx, unsigned char 
   return 0 ;
 }
 
-static size_t no_sign (br_ssl_server_policy_class const **pctx, unsigned int algo_id, unsigned char *data, size_t hv_len, size_t len)
+static size_t key_sign (br_ssl_server_policy_class const **pctx, unsigned int algo_id, unsigned char *data, size_t hv_len, size_t len)
 {
-  (void)pctx ; (void)algo_id ; (void)data ; (void)hv_len ; (void)len ;
-  return 0 ;
+  (void)pctx ;
+  return tls_key_sign(algo_id & 0xFF, data, hv_len, data, len) ;
 }
 
-static br_ssl_server_policy_class const sni_policy = { .context_size = 0, .choose = &sni_choose, .do_keyx = &no_keyx, .do_sign = &no_sign } ;
-static br_ssl_server_policy_class const *sni_policy_ctx = &sni_policy ;
+static br_ssl_server_policy_class const key_policy = { .context_size = 0, .choose = &key_choose, .do_keyx = &no_keyx, .do_sign = &key_sign } ;
+static br_ssl_server_policy_class const *key_policy_ctx = &key_policy ;
 
 void tls_server_run (tlsopts const *o, tlsfds const *fds, tlsready_func *ready, void *ctx)
 {
@@ -159,8 +109,9 @@ void tls_server_run (tlsopts const *o, tlsfds const *fds, tlsready_func *ready, 
   static struct { br_ssl_server_context c ; unsigned char buf[BR_SSL_BUFSIZE_BIDI] ; } s ;
   br_ssl_server_context *sc = &s.c ;
   br_ssl_server_zero(sc) ;
+  tls_peer_role = "CLIENT" ;
   tls_engine_setup(&sc->eng, 1, s.buf) ;
-  br_ssl_server_set_policy(sc, &sni_policy_ctx) ;
+  br_ssl_server_set_policy(sc, &key_policy_ctx) ;
   if (o->clientcert)
   {
     tlsx509_init(&xc, &anchors) ;

@@ -1,8 +1,11 @@
 /* ISC license. */
 
 /* tls_x509.c: a thin X.509 engine around br_x509_minimal that also
-   records what the session facts say of the peer's certificate: the
-   SHA-256 of its DER, and its subject DN, formatted as in RFC 4514. */
+   keeps what the session facts say of the peer's certificate: the
+   SHA-256 of its DER, and its DER itself, from which the subject,
+   issuer, serial number and validity are read once the chain is
+   accepted (only then: a fact of a certificate that failed never
+   reaches prog). */
 
 #include <string.h>
 
@@ -10,29 +13,17 @@
 
 #define SELF(ctx) ((tlsx509 *)(void *)(ctx))
 
-static void append_dn (void *ctx, void const *s, size_t n)
-{
-  tlsx509 *x = ctx ;
-  if (n > sizeof(x->dn) - x->dnlen) { x->dnover = 1 ; return ; }
-  memcpy(x->dn + x->dnlen, s, n) ;
-  x->dnlen += n ;
-}
-
 static void w_start_chain (br_x509_class const **ctx, char const *server_name)
 {
   tlsx509 *x = SELF(ctx) ;
-  x->idx = 0 ; x->err = 0 ; x->have = 0 ; x->dnlen = 0 ; x->dnover = 0 ;
+  x->idx = 0 ; x->err = 0 ; x->have = 0 ; x->derlen = 0 ; x->derover = 0 ;
   x->minimal.vtable->start_chain(&x->minimal.vtable, server_name) ;
 }
 
 static void w_start_cert (br_x509_class const **ctx, uint32_t length)
 {
   tlsx509 *x = SELF(ctx) ;
-  if (!x->idx)
-  {
-    br_sha256_init(&x->sha) ;
-    br_x509_decoder_init(&x->dec, &append_dn, x) ;
-  }
+  if (!x->idx) br_sha256_init(&x->sha) ;
   x->minimal.vtable->start_cert(&x->minimal.vtable, length) ;
 }
 
@@ -42,7 +33,8 @@ static void w_append (br_x509_class const **ctx, unsigned char const *buf, size_
   if (!x->idx)
   {
     br_sha256_update(&x->sha, buf, len) ;
-    br_x509_decoder_push(&x->dec, buf, len) ;
+    if (len > sizeof(x->der) - x->derlen) x->derover = 1 ;
+    else { memcpy(x->der + x->derlen, buf, len) ; x->derlen += len ; }
   }
   x->minimal.vtable->append(&x->minimal.vtable, buf, len) ;
 }
@@ -85,7 +77,7 @@ void tlsx509_init (tlsx509 *x, tlsanchors const *a)
 {
   br_x509_minimal_context *m = &x->minimal ;
   x->vtable = &w_vtable ;
-  x->idx = 0 ; x->err = 0 ; x->have = 0 ; x->dnlen = 0 ; x->dnover = 0 ;
+  x->idx = 0 ; x->err = 0 ; x->have = 0 ; x->derlen = 0 ; x->derover = 0 ;
   br_x509_minimal_init(m, &br_sha256_vtable, a->ta, a->n) ;
   br_x509_minimal_set_hash(m, br_sha1_ID, &br_sha1_vtable) ;
   br_x509_minimal_set_hash(m, br_sha224_ID, &br_sha224_vtable) ;
@@ -96,9 +88,13 @@ void tlsx509_init (tlsx509 *x, tlsanchors const *a)
   br_x509_minimal_set_ecdsa(m, br_ec_get_default(), br_ecdsa_vrfy_asn1_get_default()) ;
 }
 
+static unsigned char const oid_cn[] = { 0x55, 0x04, 0x03 } ;
+static unsigned char const oid_email[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01 } ;
+
 void tlsx509_facts (tlsx509 const *x, facts *f)
 {
   static char const hex[] = "0123456789abcdef" ;
+  tlscertinfo ci ;
   if (!x->have) return ;
   memcpy(f->hash, "SHA256:", 7) ;
   for (size_t i = 0 ; i < 32 ; i++)
@@ -107,6 +103,20 @@ void tlsx509_facts (tlsx509 const *x, facts *f)
     f->hash[8 + 2*i] = hex[x->hash[i] & 15] ;
   }
   f->hash[71] = 0 ;
-  if (x->dnover || !dn_format(x->dn, x->dnlen, f->subject, sizeof(f->subject)))
+  if (x->derover || !tls_cert_info(x->der, x->derlen, &ci))
+  {
     memcpy(f->subject, "(unparsable)", 13) ;
+    return ;
+  }
+  if (!dn_format(ci.subject.s, ci.subject.len, f->subject, sizeof(f->subject), DN_RFC4514))
+    memcpy(f->subject, "(unparsable)", 13) ;
+  /* left unset when empty or unparsable: the mere presence of
+     SSL_CLIENT_S_DN makes s/qmail relay for the client */
+  dn_format(ci.subject.s, ci.subject.len, f->dn, sizeof(f->dn), DN_ONELINE) ;
+  dn_format(ci.issuer.s, ci.issuer.len, f->issuer, sizeof(f->issuer), DN_ONELINE) ;
+  dn_attr(ci.subject.s, ci.subject.len, oid_cn, sizeof(oid_cn), f->cn, sizeof(f->cn)) ;
+  dn_attr(ci.subject.s, ci.subject.len, oid_email, sizeof(oid_email), f->email, sizeof(f->email)) ;
+  tls_serial_fmt(&ci.serial, f->serial, sizeof(f->serial)) ;
+  tls_time_fmt(ci.notbefore, f->vstart) ;
+  tls_time_fmt(ci.notafter, f->vend) ;
 }

@@ -2,14 +2,17 @@
 
 /* opts.c: the options that both programs share (spec section 5). */
 
+#include <limits.h>
+
 #include <skalibs/types.h>
 
 #include "ucspitls.h"
 
+ /* milliseconds, as the clock's arithmetic takes them: at most INT_MAX */
 static int ms (char const *s, unsigned int *u)
 {
   size_t n = uint_scan(s, u) ;
-  return n && !s[n] ;
+  return n && !s[n] && *u <= INT_MAX ;
 }
 
  /* 1: taken; 0: not a shared option; -1: bad argument */
@@ -27,6 +30,7 @@ int tlsopts_common (tlsopts *o, int opt, char const *arg)
     case 'j' : o->strict_eof = 0 ; return 1 ;
     case 'Z' : o->keepenv = 1 ; return 1 ;
     case 'z' : o->keepenv = 0 ; return 1 ;
+    case 'C' : o->check = 1 ; return 1 ;
     case 'v' : if (!ms(arg, &u) || u > 2) return -1 ; o->verbosity = u ; return 1 ;
     default : return 0 ;
   }

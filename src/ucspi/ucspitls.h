@@ -17,6 +17,13 @@
 
 #define UCSPITLS_DEFAULT_KTO 60000
 
+ /* SSL_VERSION_LIBRARY; configure finds BearSSL's version */
+#ifdef UCSPITLS_BEARSSL_VERSION
+# define UCSPITLS_LIBRARY "BearSSL " UCSPITLS_BEARSSL_VERSION
+#else
+# define UCSPITLS_LIBRARY "BearSSL"
+#endif
+
  /* options shared by both sides */
 
 typedef struct tlsopts_s tlsopts, *tlsopts_ref ;
@@ -31,12 +38,20 @@ struct tlsopts_s
   unsigned int keepenv : 1 ;     /* -Z */
   unsigned int clientcert : 2 ;  /* server: 0 none, 1 ask (-Y), 2 require (-y); client: 1 send (-y) */
   unsigned int snilevel : 2 ;    /* server -k */
+  unsigned int check : 1 ;       /* -C: check the configuration and exit */
+  unsigned int setids : 1 ;      /* TLS_UID and TLS_GID given */
+  unsigned int uid, gid ;
   char const *servername ;       /* client -k; NULL with -N */
   char const *peer ;             /* for the log line: IP:PORT or NULL */
 } ;
-#define TLSOPTS_ZERO { .kto = UCSPITLS_DEFAULT_KTO, .ito = 0, .verbosity = 1, .closenotify = 0, .strict_eof = 0, .immediate = 0, .keepenv = 0, .clientcert = 0, .snilevel = 1, .servername = 0, .peer = 0 }
+#define TLSOPTS_ZERO { .kto = UCSPITLS_DEFAULT_KTO, .ito = 0, .verbosity = 1, .closenotify = 0, .strict_eof = 0, .immediate = 0, .keepenv = 0, .clientcert = 0, .snilevel = 1, .check = 0, .setids = 0, .uid = 0, .gid = 0, .servername = 0, .peer = 0 }
 
 extern int tlsopts_common (tlsopts *, int, char const *) ;
+
+ /* TLS_UID, TLS_GID: ids.c */
+
+extern void tlsopts_ids (tlsopts *, char const *const *) ;  /* dies 96 on a half pair */
+extern void ids_drop (tlsopts const *, int) ;
 
  /* the four fds of the copy loop */
 
@@ -50,31 +65,53 @@ struct tlsfds_s
   int appsock ;  /* appr and appw are two fds of one socket */
 } ;
 
- /* session facts (spec section 4), raw: escaping happens when they are written out */
+ /* session facts (spec section 4). The certificate's values come
+    escaped already (see facts_escape); the SNI name raw, since the log
+    line escapes it its own way. */
 
-#define FACTS_SUBJECT_MAX 1024
+#define FACTS_DN_MAX 1024
+#define FACTS_ATTR_MAX 256
 typedef struct facts_s facts, *facts_ref ;
 struct facts_s
 {
   char const *protocol ;
   char const *cipher ;
+  char const *role ;       /* the peer: "CLIENT" (ucspitlsd) or "SERVER" (ucspitlsc) */
+  unsigned int keybits ;   /* the cipher's key size, bits; 0 when no TLS */
+  char session[65] ;       /* the session ID, lowercase hex; "" when none */
   char sni[256] ;          /* "" when none */
-  char hash[72] ;          /* "SHA256:<hex>", "" when no peer certificate */
-  char subject[FACTS_SUBJECT_MAX] ; /* "" when no peer certificate */
+  char hash[72] ;          /* "SHA256:<hex>"; "" when no peer certificate */
+  char subject[FACTS_DN_MAX] ;  /* RFC 4514 */
+  char dn[FACTS_DN_MAX] ;       /* "/C=../O=../CN=..", as ucspi-ssl writes it */
+  char cn[FACTS_ATTR_MAX] ;
+  char email[FACTS_ATTR_MAX] ;
+  char issuer[FACTS_DN_MAX] ;   /* as dn */
+  char serial[64] ;             /* decimal */
+  char vstart[32] ;             /* "Dec  1 07:44:45 2026 GMT" */
+  char vend[32] ;
 } ;
 
 #define FACTS_BLOCK_MAX 4096
 extern size_t facts_block (facts const *, char *) ;  /* writes <= FACTS_BLOCK_MAX bytes */
 extern size_t facts_escape (char *, size_t, char const *, int) ;
+extern size_t facts_escape_bytes (char *, size_t, unsigned char const *, size_t, char const *) ;
+extern size_t facts_utf8 (unsigned char const *, size_t) ;
 extern int facts_is_var (char const *) ;
 
  /* called once, when the handshake has completed */
 typedef void tlsready_func (void *, facts const *) ;
 
+ /* forks the key process, if any, in the TLS child */
+typedef void tlskey_func (tlsopts const *, char const *const *) ;
+
  /* the TLS layer: src/tls. Loaders die 96 on bad configuration. */
 
 extern void tls_server_load (tlsopts const *, char const *const *) ;
 extern void tls_client_load (tlsopts const *, char const *const *) ;
+extern void tls_server_check (tlsopts const *, char const *const *) __attribute__((noreturn)) ;
+extern void tls_client_check (tlsopts const *, char const *const *) __attribute__((noreturn)) ;
+extern tlskey_func tls_server_key ;
+extern tlskey_func tls_client_key ;
 extern void tls_server_run (tlsopts const *, tlsfds const *, tlsready_func *, void *) __attribute__((noreturn)) ;
 extern void tls_client_run (tlsopts const *, tlsfds const *, tlsready_func *, void *) __attribute__((noreturn)) ;
 
@@ -104,6 +141,8 @@ extern void log_start (void) ;
 typedef void tlsrun_func (tlsopts const *, tlsfds const *, tlsready_func *, void *) ;
 
 extern int wrapper_is_confvar (char const *) ;
-extern void wrapper_run (tlsopts const *, char const *const *, char const *const *, int, int, tlsrun_func *) __attribute__((noreturn)) ;
+extern int wrapper_fds (int, int) ;
+extern void wrapper_netok (int) ;
+extern void wrapper_run (tlsopts const *, char const *const *, char const *const *, int, int, tlskey_func *, tlsrun_func *) __attribute__((noreturn)) ;
 
 #endif

@@ -48,79 +48,85 @@ static int is_ctlvar (char const *s)
   return !strncmp(s, "SSLCTLFD=", 9) || !strncmp(s, "SSLREADFD=", 10) || !strncmp(s, "SSLWRITEFD=", 11) ;
 }
 
- /* prog's environment: ours, less the configuration (unless -Z) and any
-    stale UCSPI-TLS variable, plus the block's strings */
+ /* a string from the TLS child's facts block that prog may see: a
+    documented fact, with a value that our escaping made safe. The child
+    reads the network: whatever else it sends (LD_PRELOAD, PATH, ...)
+    never reaches a prog that the parent, maybe as root, executes. */
+static int fact_ok (char const *s)
+{
+  char const *eq = strchr(s, '=') ;
+  if (!eq || !facts_is_var(s)) return 0 ;
+  for (unsigned char const *p = (unsigned char const *)eq + 1 ; *p ; p++)
+    if (*p < 0x20 || *p == 0x7f) return 0 ;
+  return 1 ;
+}
 
+ /* prog's environment: ours, less the configuration (unless -Z) and any
+    stale UCSPI-TLS variable, plus what is added (the SSL*FD variables,
+    or the facts). UCSPITLS, which UCSPI-TLS applications read before
+    they offer STARTTLS, is set empty in delayed mode unless the operator
+    set it, and removed in immediate mode, where TLS is on already. */
 static char const **make_env (tlsopts const *o, char const *const *envp, char const *add, size_t addlen)
 {
-  size_t n = 0, k = 0 ;
+  size_t n = 2, k = 0 ;
+  int ucspitls = 0 ;
   char const **e ;
   for (char const *const *p = envp ; *p ; p++) n++ ;
   for (size_t i = 0 ; i < addlen ; i++) if (!add[i]) n++ ;
-  e = malloc((n + 1) * sizeof(char const *)) ;
+  e = malloc(n * sizeof(char const *)) ;
   if (!e) strerr_diefusys(UCSPITLS_EXIT_SYS, "allocate memory") ;
   for (char const *const *p = envp ; *p ; p++)
   {
     if (!o->keepenv && wrapper_is_confvar(*p)) continue ;
     if (facts_is_var(*p) || is_ctlvar(*p)) continue ;
+    if (!strncmp(*p, "UCSPITLS", 8) && (!(*p)[8] || (*p)[8] == '='))
+    {
+      if (o->immediate) continue ;
+      ucspitls = 1 ;
+    }
     e[k++] = *p ;
   }
-  for (size_t i = 0 ; i < addlen && add[i] ; i += strlen(add + i) + 1) e[k++] = add + i ;
+  if (!o->immediate && !ucspitls) e[k++] = "UCSPITLS=" ;
+  for (size_t i = 0 ; i < addlen && add[i] ; i += strlen(add + i) + 1)
+  {
+    if (!o->immediate || fact_ok(add + i)) e[k++] = add + i ;
+    else strerr_warnw("dropped a string of the TLS child's facts block that is not a fact of ours") ;
+  }
   e[k] = 0 ;
   return e ;
 }
 
-static void getid (char const *const *envp, char const *var, unsigned int *id, int *set)
+ /* the TLS child, before the handshake: it forks the key process, which
+    needs our ids to read the key, and then drops them, before it touches
+    the network */
+static void child_start (tlsopts const *o, char const *const *envp, tlskey_func *key)
 {
-  char const *s = env_get2(envp, var) ;
-  size_t n ;
-  *set = 0 ;
-  if (!s) return ;
-  n = uint_scan(s, id) ;
-  if (!n || s[n]) strerr_dief(UCSPITLS_EXIT_CONF, "invalid ", var, ": ", s) ;
-  *set = 1 ;
+  (*key)(o, envp) ;
+  ids_drop(o, 0) ;
 }
 
- /* TLS_UID and TLS_GID are configuration: checked before prog runs */
-typedef struct ids_s ids, *ids_ref ;
-struct ids_s
+ /* 0, 1 and 2 are made open (on /dev/null) if they are not, before any
+    fd is allocated: an fd that we hand out must never land on 0, 1 or 2,
+    where prog would take it for its stdin, stdout or stderr (and
+    UCSPI-TLS applications take 0 for "no fd"). Returns whether the
+    network fds were open: the caller says so after the configuration
+    check, whose message is the more useful one. */
+int wrapper_fds (int netr, int netw)
 {
-  unsigned int uid, gid ;
-  int uidset, gidset ;
-} ;
-
-static void getids (char const *const *envp, ids *id)
-{
-  getid(envp, "TLS_UID", &id->uid, &id->uidset) ;
-  getid(envp, "TLS_GID", &id->gid, &id->gidset) ;
+  int ok = fcntl(netr, F_GETFD) != -1 && fcntl(netw, F_GETFD) != -1 ;
+  for (int fd = 0 ; fd < 3 ; fd++)
+  {
+    int n ;
+    if (fcntl(fd, F_GETFD) != -1) continue ;
+    n = open2("/dev/null", O_RDWR) ;
+    if (n == -1 || (n != fd && fd_move(fd, n) == -1)) strerr_diefusys(UCSPITLS_EXIT_SYS, "open /dev/null") ;
+  }
+  return ok ;
 }
 
- /* the TLS child: before it touches the network */
-static void child_setup (tlsopts const *o, ids const *id)
+void wrapper_netok (int ok)
 {
-  if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) strerr_diefusys(UCSPITLS_EXIT_SYS, "ignore SIGPIPE") ;
-  if ((id->uidset || id->gidset) && geteuid())
-  {
-    if (o->verbosity) strerr_warnw("TLS_UID/TLS_GID ignored: not running as root") ;
-  }
-  else if (id->uidset || id->gidset)
-  {
-    if (setgroups(0, 0) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "clear supplementary groups") ;
-    if (id->gidset && setgid(id->gid) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "setgid") ;
-    if (id->uidset && setuid(id->uid) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "setuid") ;
-  }
-  log_start() ;
-}
-
-static void check_fds (int netr, int netw)
-{
-  if (fcntl(netr, F_GETFD) == -1 || fcntl(netw, F_GETFD) == -1)
-    strerr_dief(UCSPITLS_EXIT_USAGE, "the network fds are not open") ;
-  if (fcntl(2, F_GETFD) == -1)
-  {
-    int fd = open_write("/dev/null") ;
-    if (fd == -1 || (fd != 2 && fd_move(2, fd) == -1)) strerr_diefusys(UCSPITLS_EXIT_SYS, "open /dev/null") ;
-  }
+  if (!ok) strerr_dief(UCSPITLS_EXIT_USAGE, "the network fds are not open") ;
 }
 
 static void fmtvar (char *s, char const *name, int fd)
@@ -131,7 +137,13 @@ static void fmtvar (char *s, char const *name, int fd)
   s[n + uint_fmt(s + n, (unsigned int)fd)] = 0 ;
 }
 
-static void delayed (tlsopts const *o, ids const *id, char const *const *argv, char const *const *envp, int netr, int netw, tlsrun_func *run)
+static void child_begin (void)
+{
+  if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) strerr_diefusys(UCSPITLS_EXIT_SYS, "ignore SIGPIPE") ;
+  log_start() ;
+}
+
+static void delayed (tlsopts const *o, char const *const *argv, char const *const *envp, int netr, int netw, tlskey_func *key, tlsrun_func *run)
 {
   int ctl[2], in[2], out[2] ;  /* in: prog -> child; out: child -> prog */
   char add[3 * (12 + UINT_FMT)] ;
@@ -147,10 +159,10 @@ static void delayed (tlsopts const *o, ids const *id, char const *const *argv, c
   if (!pid)
   {
     ctlstate c = { .fd = ctl[0], .block = 0 } ;
-    tlsfds fds = { .netr = netr, .netw = netw, .appr = in[0], .appw = out[1] } ;
+    tlsfds fds = { .netr = netr, .netw = netw, .appr = in[0], .appw = out[1], .appsock = 0 } ;
     int b ;
     fd_close(ctl[1]) ; fd_close(in[1]) ; fd_close(out[0]) ;
-    child_setup(o, id) ;
+    child_begin() ;
     b = ctl_wait(ctl[0]) ;
     if (b == -1)
     {
@@ -166,6 +178,7 @@ static void delayed (tlsopts const *o, ids const *id, char const *const *argv, c
       _exit(UCSPITLS_EXIT_USAGE) ;
     }
     c.block = b == 'Y' ;
+    child_start(o, envp, key) ;
     (*run)(o, &fds, &ctl_ready, &c) ;
   }
   fd_close(ctl[0]) ; fd_close(in[0]) ; fd_close(out[1]) ;
@@ -177,8 +190,8 @@ static void delayed (tlsopts const *o, ids const *id, char const *const *argv, c
 /* the parent of immediate mode: the facts block, then prog. Its buffer
    is in a frame of its own, so that the TLS child's stack does not start
    below it. */
-static void immediate_prog (tlsopts const *o, char const *const *argv, char const *const *envp, int netr, int netw, int rep, int in, int out, pid_t pid) __attribute__((noinline, noreturn)) ;
-static void immediate_prog (tlsopts const *o, char const *const *argv, char const *const *envp, int netr, int netw, int rep, int in, int out, pid_t pid)
+static void immediate_prog (tlsopts const *o, char const *const *argv, char const *const *envp, int netr, int netw, int rep, int progr, int progw, pid_t pid) __attribute__((noinline, noreturn)) ;
+static void immediate_prog (tlsopts const *o, char const *const *argv, char const *const *envp, int netr, int netw, int rep, int progr, int progw, pid_t pid)
 {
   char block[FACTS_BLOCK_MAX + 1] ;
   size_t len = 0 ;
@@ -198,37 +211,45 @@ static void immediate_prog (tlsopts const *o, char const *const *argv, char cons
     if (waitpid(pid, &wstat, 0) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "wait for the TLS child") ;
     _exit(WIFEXITED(wstat) ? (WEXITSTATUS(wstat) ? WEXITSTATUS(wstat) : UCSPITLS_EXIT_TLS) : UCSPITLS_EXIT_SYS) ;
   }
-  if (fd_move(netr, out) == -1 || fd_move(netw, in) == -1)
+  if (fd_move(netr, progr) == -1 || (netw != netr && fd_move(netw, progw) == -1))
     strerr_diefusys(UCSPITLS_EXIT_SYS, "move fds") ;
   xexec_ae(argv[0], argv, (char const *const *)make_env(o, envp, block, len)) ;
 }
 
-static void immediate (tlsopts const *o, ids const *id, char const *const *argv, char const *const *envp, int netr, int netw, tlsrun_func *run)
+/* prog's decrypted stream: two pipes, or, when one fd is the network
+   both ways (ucspitlsc -6 N -7 N), one socket, as the network was */
+static void immediate (tlsopts const *o, char const *const *argv, char const *const *envp, int netr, int netw, tlskey_func *key, tlsrun_func *run)
 {
-  int rep[2], in[2], out[2] ;
+  int rep[2], in[2], out[2] ;  /* in: prog -> child; out: child -> prog */
+  int same = netr == netw ;
   pid_t pid ;
-  if (ipc_pair_coe(rep) == -1 || pipecoe(in) == -1 || pipecoe(out) == -1)
-    strerr_diefusys(UCSPITLS_EXIT_SYS, "create the pipes") ;
+  if (ipc_pair_coe(rep) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "create a socketpair") ;
+  if (same)
+  {
+    if (ipc_pair_coe(in) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "create a socketpair") ;
+    out[0] = in[1] ;
+    out[1] = dup(in[0]) ;
+    if (out[1] == -1 || coe(out[1]) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "dup") ;
+  }
+  else if (pipecoe(in) == -1 || pipecoe(out) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "create the pipes") ;
   pid = fork() ;
   if (pid == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "fork") ;
   if (!pid)
   {
     ctlstate c = { .fd = rep[0], .block = 1 } ;
-    tlsfds fds = { .netr = netr, .netw = netw, .appr = in[0], .appw = out[1] } ;
-    fd_close(rep[1]) ; fd_close(in[1]) ; fd_close(out[0]) ;
-    child_setup(o, id) ;
+    tlsfds fds = { .netr = netr, .netw = netw, .appr = in[0], .appw = out[1], .appsock = same } ;
+    fd_close(rep[1]) ; fd_close(in[1]) ; if (!same) fd_close(out[0]) ;
+    child_begin() ;
+    child_start(o, envp, key) ;
     (*run)(o, &fds, &ctl_ready, &c) ;
   }
   fd_close(rep[0]) ; fd_close(in[0]) ; fd_close(out[1]) ;
-  immediate_prog(o, argv, envp, netr, netw, rep[1], in[1], out[0], pid) ;
+  immediate_prog(o, argv, envp, netr, netw, rep[1], out[0], in[1], pid) ;
 }
 
-void wrapper_run (tlsopts const *o, char const *const *argv, char const *const *envp, int netr, int netw, tlsrun_func *run)
+void wrapper_run (tlsopts const *o, char const *const *argv, char const *const *envp, int netr, int netw, tlskey_func *key, tlsrun_func *run)
 {
-  ids id ;
-  getids(envp, &id) ;
-  check_fds(netr, netw) ;
-  if (o->immediate) immediate(o, &id, argv, envp, netr, netw, run) ;
-  else delayed(o, &id, argv, envp, netr, netw, run) ;
+  if (o->immediate) immediate(o, argv, envp, netr, netw, key, run) ;
+  else delayed(o, argv, envp, netr, netw, key, run) ;
   _exit(UCSPITLS_EXIT_SYS) ;  /* not reached */
 }

@@ -1,0 +1,50 @@
+/* ISC license. */
+
+/* ids.c: TLS_UID and TLS_GID, the ids that the TLS child and the key
+   process take when run as root. They come as a pair: a uid without a
+   gid would leave the process in group 0, a gid without a uid as root. */
+
+#include <unistd.h>
+#include <grp.h>
+
+#include <skalibs/env.h>
+#include <skalibs/strerr.h>
+#include <skalibs/types.h>
+
+#include "ucspitls.h"
+
+static unsigned int getid (char const *const *envp, char const *var, int *set)
+{
+  char const *s = env_get2(envp, var) ;
+  unsigned int id = 0 ;
+  size_t n ;
+  *set = !!s ;
+  if (!s) return 0 ;
+  n = uint_scan(s, &id) ;
+  if (!n || s[n]) strerr_dief(UCSPITLS_EXIT_CONF, "invalid ", var, ": ", s) ;
+  return id ;
+}
+
+void tlsopts_ids (tlsopts *o, char const *const *envp)
+{
+  int u, g ;
+  o->uid = getid(envp, "TLS_UID", &u) ;
+  o->gid = getid(envp, "TLS_GID", &g) ;
+  if (u != g)
+    strerr_dief(UCSPITLS_EXIT_CONF, u ? "TLS_UID is set but TLS_GID is not" : "TLS_GID is set but TLS_UID is not", ": set both TLS_UID and TLS_GID, or neither") ;
+  o->setids = u ;
+}
+
+ /* quiet: the warning has been given by another process of the connection */
+void ids_drop (tlsopts const *o, int quiet)
+{
+  if (!o->setids) return ;
+  if (geteuid())
+  {
+    if (!quiet && o->verbosity) strerr_warnw("TLS_UID/TLS_GID ignored: not running as root") ;
+    return ;
+  }
+  if (setgroups(0, 0) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "clear supplementary groups") ;
+  if (setgid(o->gid) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "setgid") ;
+  if (setuid(o->uid) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "setuid") ;
+}
