@@ -141,8 +141,9 @@ static void server_ended (ctx *c)
   smtp *r = &c->r ;
   static char const msg[] = "421 4.3.0 Server ended, closing connection\r\n" ;
   c->eofseen = 1 ;
-  /* a last line without its LF is still the server's */
-  if (!r->swallow && iobuf_avail(&r->sin) && iobuf_avail(&r->sin) + 2 <= iobuf_room(&r->cout))
+  /* a last line without its LF is still the server's (but for the tail
+     of a line cut short) */
+  if (!r->swallow && !r->cutting && iobuf_avail(&r->sin) && iobuf_avail(&r->sin) + 2 <= iobuf_room(&r->cout))
   {
     iobuf_put(&r->cout, r->sin.s + r->sin.pos, iobuf_avail(&r->sin)) ;
     iobuf_put(&r->cout, "\r\n", 2) ;
@@ -220,7 +221,7 @@ static void switch_tls (ctx *c)
   c->r.phase = SMTP_PHASE_RELAY ;
   c->r.outstanding = 1 ;
   c->r.swallow = 1 ;
-  c->r.inreply = c->r.longline = 0 ;
+  c->r.inreply = c->r.cutting = 0 ;
   c->r.hold = SMTP_HOLD_NONE ;
   c->r.mode = SMTP_MODE_CMD ;
   refresh(c) ;

@@ -13,10 +13,10 @@
 #include <stddef.h>
 
 #define SMTP_LINEMAX 4096    /* a client command line, CRLF included (RFC 5321: 512) */
-#define SMTP_RLINEMAX 4096   /* a server reply line we can rewrite; longer ones pass through */
+#define SMTP_RLINEMAX 4096   /* a server reply line, CRLF included; longer ones are cut */
 #define SMTP_CIN 32768       /* client input */
 #define SMTP_SOUT 32768      /* to the server */
-#define SMTP_SIN 4096        /* server output, one reply line at least */
+#define SMTP_SIN SMTP_RLINEMAX  /* server output: one reply line */
 #define SMTP_COUT 16384      /* to the client: two reply lines and ours, at least */
 #define SMTP_MYREPLY 128     /* room kept for a reply of our own */
 
@@ -75,7 +75,6 @@ struct smtp_s
   unsigned int ehlokept ;     /* and kept */
   size_t pendlen ;            /* the last kept EHLO line, held back */
   char pend[SMTP_RLINEMAX] ;
-  char lcode[3] ;             /* code of the long line passing through */
   unsigned char mode ;        /* enum smtp_mode_e */
   unsigned char hold ;        /* enum smtp_hold_e */
   unsigned char phase ;       /* enum smtp_phase_e */
@@ -88,8 +87,7 @@ struct smtp_s
   unsigned int cineof : 1 ;   /* the client has ended */
   unsigned int inreply : 1 ;  /* a continuation line was seen */
   unsigned int swallow : 1 ;  /* drop the next reply: the fresh server's greeting */
-  unsigned int longline : 1 ; /* a server line too long to hold passes through */
-  unsigned int longfinal : 1 ;
+  unsigned int cutting : 1 ;  /* the tail of a server line too long, skipped */
 } ;
 
  /* smtp_client.c: parse what the client sent, forward it or answer it.

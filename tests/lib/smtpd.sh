@@ -65,3 +65,13 @@ start_smtpd() {
   CERTFILE=$SRV_CERT KEYFILE=$SRV_KEY start_tcpserver "$name" ucspitlsd -v2 \
     "$APPS/record-exit" "$T/$name.status" starttls-smtpd "$@" "${EXIM[@]}"
 }
+
+# start_smtpd_qmail NAME [opts]  the same in front of tests/apps/qmail-smtpd.py
+#                               (a server that reads commands and DATA as
+#                               netqmail's qmail-smtpd does; its QMAIL_*
+#                               variables, documented there, pass through)
+start_smtpd_qmail() {
+  local name=$1; shift
+  CERTFILE=$SRV_CERT KEYFILE=$SRV_KEY start_tcpserver "$name" ucspitlsd -v2 \
+    "$APPS/record-exit" "$T/$name.status" starttls-smtpd "$@" "$PY" "$APPS/qmail-smtpd.py"
+}
