@@ -4,8 +4,8 @@
    sits between the SMTP client and the real server and reads just enough
    of each direction to keep count: the client's command lines and the
    end of its DATA body, the server's reply lines. The main loop
-   (starttls-smtpd.c) moves the bytes; smtp_client.c and smtp_server.c
-   decide what happens to them. */
+   (starttls-smtpd.c) moves the bytes; smtp_client.c, smtp_data.c and
+   smtp_server.c decide what happens to them. */
 
 #ifndef SMTP_INTERNAL_H
 #define SMTP_INTERNAL_H
@@ -87,6 +87,7 @@ struct smtp_s
   unsigned int cineof : 1 ;   /* the client has ended */
   unsigned int inreply : 1 ;  /* a continuation line was seen */
   unsigned int swallow : 1 ;  /* drop the next reply: the fresh server's greeting */
+  unsigned int dbare : 1 ;    /* the body's last line end was bare */
   unsigned int cutting : 1 ;  /* the tail of a server line too long, skipped */
 } ;
 
@@ -94,6 +95,10 @@ struct smtp_s
     Returns 1 when it stopped for want of client input, 0 otherwise. */
 extern int smtp_client_parse (smtp *) ;
 extern void smtp_answer (smtp *, char const *) ;
+
+ /* smtp_data.c: pass on the DATA body in s[0..n), made unambiguous, as
+    far as there is room; sets *done at its end. Returns what it took */
+extern size_t smtp_data_scan (smtp *, char const *, size_t, int *) ;
 
  /* smtp_server.c: relay the server's replies, keep count, fix EHLO */
 extern void smtp_server_parse (smtp *) ;

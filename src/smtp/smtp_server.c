@@ -93,6 +93,7 @@ static void done (smtp *r, char const *code)
   {
     r->mode = SMTP_MODE_DATA ;
     r->dstate = SMTP_DATA_BOL ;
+    r->dbare = 0 ;
   }
   else if (r->hold == SMTP_HOLD_AUTH && !memcmp(code, "334", 3)) r->mode = SMTP_MODE_AUTH ;
   r->hold = SMTP_HOLD_NONE ;
