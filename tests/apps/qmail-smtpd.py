@@ -22,9 +22,10 @@ Environment (test controls, not qmail's):
                      LINE", "message N BODY" (BODY as a Python bytes
                      literal, the message as qmail would queue it),
                      "straynewline"
-  QMAIL_ENVDUMP      FILE: at start, append "instance pid=N" and then the
+  QMAIL_ENVDUMP      FILE: at start, append "instance pid=N", the
                      process's environment, one NAME=VALUE per line (values
-                     as Python literals), ended by "end"
+                     as Python literals), a line "fd N" for each open fd
+                     above 2, and "end"
   QMAIL_EHLO_LONG    N: the EHLO reply carries a line "250-XLONG xxx..."
                      (or "250 XLONG ...", see below) N bytes long, CR LF
                      excluded
@@ -33,6 +34,7 @@ Environment (test controls, not qmail's):
                      first line, "250-mx.test xxx...", is that long
 """
 
+import fcntl
 import os
 import sys
 
@@ -53,6 +55,12 @@ def dumpenv():
     lines = ["instance pid=%d" % os.getpid()]
     for k in sorted(os.environ):
         lines.append("%s=%r" % (k, os.environ[k]))
+    for fd in range(3, 256):
+        try:
+            fcntl.fcntl(fd, fcntl.F_GETFD)
+        except OSError:
+            continue
+        lines.append("fd %d" % fd)
     lines.append("end")
     with open(path, "a") as f:
         f.write("\n".join(lines) + "\n")
