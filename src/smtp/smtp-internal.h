@@ -129,9 +129,11 @@ extern void smtp_answer (smtp *, char const *) ;
     far as there is room; sets *done at its end. Returns what it took */
 extern size_t smtp_data_scan (smtp *, char const *, size_t, int *) ;
 
- /* smtp_facts.c: the real server's environment: ours, less the
-    UCSPI-TLS fds, with the block's facts (allocated; the strings are
-    envp's and the block's) */
+ /* smtp_facts.c: the facts block's strings (its end excluded) filtered
+    in place, with a warning for each one dropped: returns the new length.
+    The real server's environment: ours, less the UCSPI-TLS fds, with the
+    block's facts (allocated; the strings are envp's and the block's) */
+extern size_t smtp_facts_filter (char *, size_t) ;
 extern char const **smtp_env (char const *const *, char const *, size_t) ;
 
  /* smtp_ctl.c: the UCSPI-TLS side. setup reads the environment; ask

@@ -105,7 +105,7 @@ static void switch_tls (smtpd *c)
   int devnull ;
   fd_close(c->ctl) ;
   c->ctl = -1 ;
-  c->blocklen = c->blockend ;
+  c->blocklen = smtp_facts_filter(c->block, c->blockend) ;
   smtp_proc_close(c) ;
   kill(c->pid, SIGTERM) ;
   c->oldpid = c->pid ;
