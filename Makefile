@@ -27,7 +27,8 @@ COMMON := $(TLS) $(UCSPI)
 SERVER := src/prog/ucspitlsd.o src/tls/tls_server.o
 CLIENT := src/prog/ucspitlsc.o src/tls/tls_client.o
 # starttls-smtpd is an application of the interface: skalibs only, no TLS
-SMTPD := src/prog/starttls-smtpd.o src/smtp/smtp_client.o src/smtp/smtp_server.o src/smtp/smtp_iobuf.o
+SMTPD := src/prog/starttls-smtpd.o src/smtp/smtp_client.o src/smtp/smtp_data.o src/smtp/smtp_server.o \
+  src/smtp/smtp_facts.o src/smtp/smtp_ctl.o src/smtp/smtp_proc.o src/smtp/smtp_iobuf.o
 
 # config.mak has no rule of its own on purpose: make would run configure
 # while reading this file, before `make check` has installed the libraries.
@@ -52,7 +53,7 @@ src/%.o: src/%.c $(wildcard config.mak)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 # explicit header dependencies
-$(COMMON) $(SERVER) $(CLIENT) src/prog/starttls-smtpd.o: src/ucspi/ucspitls.h
+$(COMMON) $(SERVER) $(CLIENT) $(SMTPD): src/ucspi/ucspitls.h
 $(TLS) src/tls/tls_server.o src/tls/tls_client.o: src/tls/tls-internal.h
 $(SMTPD): src/smtp/smtp-internal.h
 

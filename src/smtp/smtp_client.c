@@ -5,8 +5,9 @@
    and what -r or the limits refuse). A reply of ours must come after the
    server's replies to the commands before it, so a line that we answer
    waits until the server owes nothing. A DATA body and an AUTH response
-   are not commands: they pass through untouched, and the server's reply
-   to DATA or AUTH says whether one follows. */
+   are not commands: the body goes through smtp_data.c, the response
+   untouched, and the server's reply to DATA or AUTH says whether one
+   follows. */
 
 #include <string.h>
 #include <strings.h>
@@ -116,54 +117,19 @@ static int command (smtp *r)
   return 1 ;
 }
 
- /* DATA body scanner states; the body ends with a line that is a lone
-    dot, CR optional: a server that ends it there must not see commands
-    that we did not look at */
-enum { D_BOL = SMTP_DATA_BOL, D_DOT, D_DOTCR, D_MID } ;
-
-static size_t datascan (char const *s, size_t n, unsigned char *st, int *done)
-{
-  size_t i = 0 ;
-  while (i < n)
-  {
-    char c = s[i] ;
-    switch (*st)
-    {
-      case D_MID :
-      {
-        char const *nl = memchr(s + i, '\n', n - i) ;
-        if (!nl) return n ;
-        i = nl - s + 1 ;
-        *st = D_BOL ;
-        continue ;
-      }
-      case D_BOL : *st = c == '.' ? D_DOT : c == '\n' ? D_BOL : D_MID ; break ;
-      case D_DOT :
-      case D_DOTCR :
-        if (c == '\n') { *st = D_BOL ; *done = 1 ; return i + 1 ; }
-        *st = c == '\r' && *st == D_DOT ? D_DOTCR : D_MID ;
-        break ;
-    }
-    i++ ;
-  }
-  return n ;
-}
-
+ /* the body goes through smtp_data_scan, which says where it ends */
 static int data (smtp *r)
 {
-  size_t n = iobuf_avail(&r->cin), room = iobuf_room(&r->sout), k ;
   int done = 0 ;
-  if (!n) return 0 ;
-  if (!room) return -1 ;
-  k = datascan(r->cin.s + r->cin.pos, n < room ? n : room, &r->dstate, &done) ;
-  iobuf_put(&r->sout, r->cin.s + r->cin.pos, k) ;
-  r->cin.pos += k ;
+  if (!iobuf_avail(&r->cin)) return 0 ;
+  r->cin.pos += smtp_data_scan(r, r->cin.s + r->cin.pos, iobuf_avail(&r->cin), &done) ;
   if (done)
   {
     r->outstanding++ ;
     r->mode = SMTP_MODE_CMD ;
+    return 1 ;
   }
-  return 1 ;
+  return iobuf_avail(&r->cin) ? -1 : 0 ;
 }
 
  /* one AUTH response line, any length: its reply may ask for another */

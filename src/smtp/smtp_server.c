@@ -5,8 +5,10 @@
    greeting after STARTTLS is dropped (RFC 3207: the client speaks
    first); the reply to EHLO loses the STARTTLS, CHUNKING and BINARYMIME
    keywords of the server's own and, while TLS is not on, gets our
-   STARTTLS; and the end of each reply is counted, so that the client's
-   side knows when the server owes nothing. */
+   STARTTLS; and a line longer than SMTP_RLINEMAX is cut to that length
+   (dropped, in an EHLO reply), so that every client can read the reply
+   and see its last line. The end of each reply is counted, so that the
+   client's side knows when the server owes nothing. */
 
 #include <string.h>
 #include <strings.h>
@@ -49,10 +51,11 @@ static int addtls (smtp const *r)
 }
 
  /* the EHLO reply is one line late: a line is sent when the next kept
-    one shows that it is not the last */
-static void ehlo (smtp *r, char const *s, size_t n, int final)
+    one shows that it is not the last. A keyword line that was cut is
+    dropped: cut short, it would name another extension */
+static void ehlo (smtp *r, char const *s, size_t n, int final, int cut)
 {
-  if (!r->ehlolines++ || !dropped(s, n))
+  if (!r->ehlolines++ || !(cut || dropped(s, n)))
   {
     if (r->pendlen) putline(r, r->pend, r->pendlen, '-') ;
     memcpy(r->pend, s, n) ;
@@ -90,17 +93,18 @@ static void done (smtp *r, char const *code)
   {
     r->mode = SMTP_MODE_DATA ;
     r->dstate = SMTP_DATA_BOL ;
+    r->dbare = 0 ;
   }
   else if (r->hold == SMTP_HOLD_AUTH && !memcmp(code, "334", 3)) r->mode = SMTP_MODE_AUTH ;
   r->hold = SMTP_HOLD_NONE ;
 }
 
-static int line (smtp *r, char const *s, size_t n)
+static int line (smtp *r, char const *s, size_t n, int cut)
 {
   int final = isfinal(s, n) ;
   if (!r->inreply) begin(r, s, n) ;
   if (iobuf_room(&r->cout) < r->pendlen + n + SMTP_MYREPLY) return 0 ;
-  if (r->rtype == R_EHLO) ehlo(r, s, n, final) ;
+  if (r->rtype == R_EHLO) ehlo(r, s, n, final, cut) ;
   else if (r->rtype == R_NORMAL) iobuf_put(&r->cout, s, n) ;
   r->sin.pos += n ;
   if (final) done(r, n >= 3 ? s : "000") ;
@@ -108,60 +112,32 @@ static int line (smtp *r, char const *s, size_t n)
   return 1 ;
 }
 
- /* a line longer than we can hold: it goes through in pieces, never
-    dropped, with STARTTLS added before it when it ends an EHLO reply */
-static int longline (smtp *r)
-{
-  char const *s = r->sin.s + r->sin.pos ;
-  size_t n = iobuf_avail(&r->sin), m ;
-  char const *nl ;
-  if (!r->longline)
-  {
-    if (!r->inreply) begin(r, s, n) ;
-    if (iobuf_room(&r->cout) < r->pendlen + SMTP_MYREPLY) return 0 ;
-    r->longline = 1 ;
-    r->longfinal = isfinal(s, n) ;
-    memcpy(r->lcode, s, 3) ;
-    if (r->rtype == R_EHLO)
-    {
-      r->ehlolines++ ; r->ehlokept++ ;
-      if (r->pendlen) putline(r, r->pend, r->pendlen, '-') ;
-      r->pendlen = 0 ;
-      if (r->longfinal && addtls(r)) smtp_answer(r, "250-STARTTLS\r\n") ;
-    }
-  }
-  nl = memchr(s, '\n', n) ;
-  m = nl ? (size_t)(nl - s) + 1 : n ;
-  if (r->rtype != R_SWALLOW)
-  {
-    size_t room = iobuf_room(&r->cout) ;
-    if (m > room) m = room ;
-    if (!m) return 0 ;
-    iobuf_put(&r->cout, s, m) ;
-  }
-  r->sin.pos += m ;
-  if (nl && m == (size_t)(nl - s) + 1)
-  {
-    r->longline = 0 ;
-    if (r->longfinal) done(r, r->lcode) ;
-    else r->inreply = 1 ;
-  }
-  return 1 ;
-}
-
 void smtp_server_parse (smtp *r)
 {
   for (;;)
   {
-    char const *s = r->sin.s + r->sin.pos ;
+    char *s = r->sin.s + r->sin.pos ;
     size_t n = iobuf_avail(&r->sin) ;
-    char const *nl ;
-    int ok ;
+    char const *nl = memchr(s, '\n', n) ;
     if (!n) break ;
-    if (r->longline) ok = longline(r) ;
-    else if ((nl = memchr(s, '\n', n))) ok = line(r, s, nl - s + 1) ;
-    else if (n == r->sin.cap) ok = longline(r) ;
-    else break ;
-    if (!ok) break ;
+    if (r->cutting)
+    {
+      /* the rest of a line that was cut */
+      r->sin.pos += nl ? (size_t)(nl - s) + 1 : n ;
+      if (nl) r->cutting = 0 ;
+      continue ;
+    }
+    if (nl && (size_t)(nl - s) < SMTP_RLINEMAX)
+    {
+      if (!line(r, s, nl - s + 1, 0)) break ;
+      continue ;
+    }
+    /* too long to hold: its head stands for it, the tail is skipped;
+       the head is made once there is room for it, so line() takes it */
+    if (n < SMTP_RLINEMAX || iobuf_room(&r->cout) < r->pendlen + SMTP_RLINEMAX + SMTP_MYREPLY) break ;
+    s[SMTP_RLINEMAX - 2] = '\r' ;
+    s[SMTP_RLINEMAX - 1] = '\n' ;
+    line(r, s, SMTP_RLINEMAX, 1) ;
+    r->cutting = 1 ;
   }
 }

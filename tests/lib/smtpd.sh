@@ -1,4 +1,4 @@
-# tests/lib/smtpd.sh -- starttls-smtpd in front of exim
+# tests/lib/smtpd.sh -- starttls-smtpd in front of exim (and of other servers)
 #
 #   exim_conf                   write $T/exim/exim.conf (below); sets EXIM
 #                               (an array: the server's command line),
@@ -8,6 +8,11 @@
 #                               starttls-smtpd [opts] in front of "${EXIM[@]}"
 #                               (sets PORT); each exit status of
 #                               starttls-smtpd goes to $T/NAME.status
+#   start_smtpd_qmail NAME [opts]  the same, in front of qmail-smtpd.py
+#   start_ucspitls_server NAME STYLE [opts] [-- smtpd opts]
+#                               starttls-smtpd and qmail-smtpd.py under
+#                               ucspitls-server.py (another UCSPI-TLS
+#                               server's ways) instead of ucspitlsd
 #
 # The server behind starttls-smtpd is Debian's exim4, unpatched, in -bs
 # mode (SMTP on stdin and stdout, as under tcpserver), with a
@@ -64,4 +69,36 @@ start_smtpd() {
   [ -n "${EXIM_LOG:-}" ] || exim_conf
   CERTFILE=$SRV_CERT KEYFILE=$SRV_KEY start_tcpserver "$name" ucspitlsd -v2 \
     "$APPS/record-exit" "$T/$name.status" starttls-smtpd "$@" "${EXIM[@]}"
+}
+
+# start_smtpd_qmail NAME [opts]  the same in front of tests/apps/qmail-smtpd.py
+#                               (a server that reads commands and DATA as
+#                               netqmail's qmail-smtpd does; its QMAIL_*
+#                               variables, documented there, pass through)
+start_smtpd_qmail() {
+  local name=$1; shift
+  CERTFILE=$SRV_CERT KEYFILE=$SRV_KEY start_tcpserver "$name" ucspitlsd -v2 \
+    "$APPS/record-exit" "$T/$name.status" starttls-smtpd "$@" "$PY" "$APPS/qmail-smtpd.py"
+}
+
+# start_ucspitls_server NAME STYLE [SERVER_OPTS...] [-- SMTPD_OPTS...]
+#                               tests/apps/ucspitls-server.py --style STYLE
+#                               (another UCSPI-TLS server's ways: sslserver-n,
+#                               s6, sslserver; options as that file says;
+#                               --cert/--key default to SRV_CERT/SRV_KEY),
+#                               its log in $T/NAME.log, in front of
+#                               starttls-smtpd [SMTPD_OPTS] qmail-smtpd.py
+#                               (sets PORT; exit statuses to $T/NAME.status)
+start_ucspitls_server() {
+  local name=$1 style=$2 srv=() smtpd=()
+  shift 2
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do srv+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  smtpd=("$@")
+  case " ${srv[*]} " in *" --cert "*) ;; *) srv+=(--cert "$SRV_CERT" --key "$SRV_KEY") ;; esac
+  start_bg "$name" "$PY" "$APPS/ucspitls-server.py" --style "$style" --log "$T/$name.log" "${srv[@]}" \
+    "$APPS/record-exit" "$T/$name.status" starttls-smtpd "${smtpd[@]}" "$PY" "$APPS/qmail-smtpd.py"
+  wait_for 10 _nonempty "$T/$name.out" || fail "ucspitls-server $name did not start: $(cat "$T/$name.err")"
+  PORT=$(head -n 1 "$T/$name.out")
+  wait_port "$PORT"
 }

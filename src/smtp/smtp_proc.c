@@ -1,0 +1,73 @@
+/* ISC license. */
+
+/* smtp_proc.c: the real server's processes. One runs in plaintext; at
+   the switch it is ended and a fresh one runs on the TLS stream, with
+   the facts in its environment (smtp_facts.c). Each gets its stdin and
+   stdout on pipes from us, and no fd of ours. */
+
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/wait.h>
+
+#include <skalibs/djbunix.h>
+#include <skalibs/exec.h>
+#include <skalibs/sig.h>
+#include <skalibs/strerr.h>
+
+#include "ucspitls.h"
+#include "smtp-internal.h"
+
+void smtp_proc_spawn (smtpd *c)
+{
+  int in[2], out[2] ;
+  char const **env = smtp_env(c->envp, c->block, c->blocklen) ;
+  if (pipecoe(in) == -1 || pipecoe(out) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "create pipes") ;
+  c->pid = fork() ;
+  if (c->pid == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "fork") ;
+  if (!c->pid)
+  {
+    if (fd_copy(0, in[0]) == -1 || fd_copy(1, out[1]) == -1)
+      strerr_diefusys(UCSPITLS_EXIT_SYS, "set up the server's stdin and stdout") ;
+    sig_restore(SIGPIPE) ;
+    xexec_ae(c->argv[0], c->argv, env) ;
+  }
+  free(env) ;
+  fd_close(in[0]) ; fd_close(out[1]) ;
+  if (ndelay_on(in[1]) == -1 || ndelay_on(out[0]) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "ndelay_on") ;
+  c->sw = in[1] ;
+  c->sr = out[0] ;
+}
+
+void smtp_proc_close (smtpd *c)
+{
+  if (c->sw >= 0) fd_close(c->sw) ;
+  if (c->sr >= 0) fd_close(c->sr) ;
+  c->sw = c->sr = -1 ;
+}
+
+void smtp_proc_end (smtpd *c)
+{
+  smtp_proc_close(c) ;
+  kill(c->pid, SIGTERM) ;
+  smtp_proc_reap_old(c, 1) ;
+  wait_pid(c->pid, 0) ;
+}
+
+void smtp_proc_reap_old (smtpd *c, int now)
+{
+  int wstat ;
+  if (!c->oldpid) return ;
+  if (now) kill(c->oldpid, SIGKILL) ;
+  if (now ? wait_pid(c->oldpid, &wstat) : wait_pid_nohang(c->oldpid, &wstat)) c->oldpid = 0 ;
+}
+
+ /* the session is over: the server's exit code is ours */
+void smtp_proc_finish (smtpd *c)
+{
+  int wstat ;
+  smtp_proc_close(c) ;
+  smtp_proc_reap_old(c, 1) ;
+  if (wait_pid(c->pid, &wstat) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "wait for the server") ;
+  _exit(WIFEXITED(wstat) ? WEXITSTATUS(wstat) : UCSPITLS_EXIT_SYS) ;
+}
