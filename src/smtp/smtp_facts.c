@@ -65,9 +65,12 @@ size_t smtp_facts_filter (char *block, size_t len)
   return w ;
 }
 
+/* the UCSPI-TLS variables are ours: the server behind us must not try
+   TLS itself, nor offer STARTTLS because it sees UCSPITLS */
 static int ctlvar (char const *s)
 {
-  return !strncmp(s, "SSLCTLFD=", 9) || !strncmp(s, "SSLREADFD=", 10) || !strncmp(s, "SSLWRITEFD=", 11) ;
+  return !strncmp(s, "SSLCTLFD=", 9) || !strncmp(s, "SSLREADFD=", 10) || !strncmp(s, "SSLWRITEFD=", 11)
+    || !strncmp(s, "UCSPITLS=", 9) || !strcmp(s, "UCSPITLS") ;
 }
 
 static int named (char const *s, char const *block, size_t len)
