@@ -40,7 +40,7 @@ start_bg() {
   local pid=$!
   PIDS+=("$pid")
   NAMES+=("$name")
-  printf -v "PID_$name" '%s' "$pid"
+  printf -v "PID_${name//[!A-Za-z0-9_]/_}" %s "$pid"
 }
 
 start_tcpserver() {
