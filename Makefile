@@ -69,7 +69,7 @@ deps-build:
 	@sh package/install-deps build
 
 deps-test:
-	@sh package/install-deps test
+	@sh package/install-deps build test
 
 # make check: installs what the tests need, builds, runs the suite.
 check: deps-test
@@ -96,12 +96,12 @@ check-valgrind: deps-test
 	@$(MAKE) --no-print-directory clean >/dev/null
 
 demo:
-	@sh package/install-deps demo
+	@sh package/install-deps build demo
 	$(MAKE) all
 	src/demo/run-demo
 
 deps-bench:
-	@sh package/install-deps bench
+	@sh package/install-deps build bench
 
 # make bench: installs the peers, builds, measures (BENCH_QUICK=1 for a short run)
 bench: deps-bench
@@ -113,10 +113,17 @@ FUZZTIME ?= 60
 fuzz: deps-test
 	tests/fuzz/run $(FUZZTIME)
 
+# README's two first lines, as a newcomer runs them, on a fresh minimal
+# Debian 12 (debootstrap) with a clean copy of the committed HEAD:
+# tests/fresh/run says how
+check-fresh:
+	@sh package/install-deps fresh
+	tests/fresh/run
+
 clean:
 	rm -f src/*/*.o src/ucspitlsd src/ucspitlsc src/starttls-smtpd
 
 distclean: clean
 	rm -f config.mak
 
-.PHONY: all configured programs install install-files check check-long check-asan check-valgrind bench fuzz demo clean distclean deps-build deps-test deps-bench
+.PHONY: all configured programs install install-files check check-long check-asan check-valgrind check-fresh bench fuzz demo clean distclean deps-build deps-test deps-bench

@@ -162,9 +162,9 @@ print("errors:", errors)
 sys.exit(1 if errors else 0)
 PYEOF
 
-childless() { ! pgrep -P "$1" >/dev/null; }
+childless() { [ -z "$(_children "$1")" ]; }
 for p in "$mpid" "$dpid" "$cpid"; do
-  wait_for 30 childless "$p" || fail "tcpserver $p still has children: $(pgrep -l -P "$p" | tr '\n' ' ')"
+  wait_for 30 childless "$p" || fail "tcpserver $p still has children: $(_children "$p" | tr '\n' ' ')"
 done
 wait_no_ucspitlsd 30
 assert_eq "$b1" "$(fds "$mpid")" "tcpserver's fds (immediate mode)"

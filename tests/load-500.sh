@@ -21,8 +21,8 @@ assert_file_contains "$T/client.log" "ok $n failed 0" "client summary"
 peak=$(sed -n 's/^tcpserver: status: \([0-9]*\)\/600$/\1/p' "$T/load.err" | sort -n | tail -n 1)
 [ "${peak:-0}" -ge "$n" ] || fail "tcpserver never had $n connections at once (peak ${peak:-none})"
 
-childless() { ! pgrep -P "$pid" >/dev/null; }
-wait_for 60 childless || fail "tcpserver still has children: $(pgrep -l -P "$pid" | head | tr '\n' ' ')"
+childless() { [ -z "$(_children "$pid")" ]; }
+wait_for 60 childless || fail "tcpserver still has children: $(_children "$pid" | head | tr '\n' ' ')"
 wait_no_ucspitlsd 30
 wait_for 10 sh -c "tail -n 1 '$T/load.err' | grep -q 'status: 0/600'" \
   || fail "tcpserver's last status is not 0/600: $(tail -n 1 "$T/load.err")"

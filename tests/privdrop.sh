@@ -62,10 +62,11 @@ status_field() { # PID FIELD -- the value of FIELD: in /proc/PID/status, tabs as
 check_ids() {
   local name=$1 srvpid prog child c
   srvpid=$(eval echo "\$PID_$name")
-  prog=$(pgrep -P "$srvpid") || fail "$name: no connection process under tcpserver"
+  prog=$(_children "$srvpid")
+  [ -n "$prog" ] || fail "$name: no connection process under tcpserver"
   [ "$(printf '%s\n' "$prog" | wc -l)" = 1 ] || fail "$name: more than one connection: $prog"
   child=""
-  for c in $(pgrep -P "$prog"); do
+  for c in $(_children "$prog"); do
     case $(tr '\0' '\n' <"/proc/$c/cmdline" | head -n 1) in
       ucspitlsd|*/ucspitlsd) child="$child $c" ;;
     esac

@@ -45,6 +45,11 @@ while IFS= read -r line; do
 done
 SHEOF
 : >"$T/mini.log" && chmod 666 "$T/mini.log" && chmod 755 "$T/mini-smtpd" || fail "cannot set up mini-smtpd"
+# starttls-smtpd runs as nobody too: a copy in $T/bin, first in the run
+# script's PATH, as if installed (the source tree may be closed to nobody,
+# as under /root)
+mkdir "$T/bin" && cp "$TOP/src/starttls-smtpd" "$T/bin/" && chmod 755 "$T/bin" "$T/bin/starttls-smtpd" \
+  || fail "cannot copy starttls-smtpd"
 
 svc=$T/svc
 mkdir -p "$svc/env" || fail "mkdir $svc"
@@ -58,7 +63,7 @@ swap cmd "s6-setuidgid qmaild" "s6-setuidgid nobody"
 swap cmd " qmail-smtpd" " $T/mini-smtpd $T/mini.log"
 printf '%s\n' "$cmd" >"$svc/run"
 say "running: $(grep tcpserver "$svc/run")"
-start_bg run sh -c 'cd "$1" && exec sh ./run' run "$svc"
+PATH=$T/bin:$PATH start_bg run sh -c 'cd "$1" && exec sh ./run' run "$svc"
 wait_port "$port"
 
 with_timeout 30 swaks --tls --server "127.0.0.1:$port" --from a@example.org --to b@mini.example \

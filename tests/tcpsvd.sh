@@ -12,10 +12,19 @@ export TEST_STATUS_FILE=$T/status TEST_YBLOCK_FILE=$T/block TEST_LOG=$T/app.log
 
 # tcpsvd: -v logs connections, -l names the local host (no DNS look-up),
 # -c 4 connections at most; port 0: the kernel picks one, which tcpsvd
-# does not print, so we find its listening socket
+# does not print, so we find its listening socket: the port of the socket
+# among its fds that /proc/net/tcp shows listening (state 0A)
 start_bg svd tcpsvd -v -l localhost -c 4 127.0.0.1 0 ucspitlsd -v2 "$PY" "$APPS/smtpish.py" Y
 svd_port() {
-  ss -ltnpH 2>/dev/null | awk -v p="pid=$PID_svd," 'index($0, p) { n = split($4, a, ":"); print a[n]; exit }'
+  local f l inodes= hex
+  for f in "/proc/$PID_svd/fd"/*; do
+    l=$(readlink "$f") || continue
+    case $l in 'socket:['*']') l=${l#socket:[}; inodes="$inodes ${l%]}" ;; esac
+  done
+  [ -n "$inodes" ] || return 0
+  hex=$(awk -v inodes="$inodes" 'BEGIN { n = split(inodes, a, " "); for (i = 1; i <= n; i++) w[a[i]] = 1 }
+    FNR > 1 && $4 == "0A" && ($10 in w) { n = split($2, a, ":"); print a[n]; exit }' /proc/net/tcp /proc/net/tcp6)
+  [ -z "$hex" ] || echo $((16#$hex))
 }
 _svd_listening() { [ -n "$(svd_port)" ]; }
 wait_for 10 _svd_listening || fail "tcpsvd is not listening: $(cat "$T/svd.err" "$T/svd.out")"

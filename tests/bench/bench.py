@@ -600,8 +600,7 @@ def memfloor(what):
         if not line.startswith(b'ready'):
             return fail(what, 'the waiting processes did not start')
         time.sleep(0.5)
-        kids = [int(x) for x in subprocess.run(['pgrep', '-P', str(p.pid)], stdout=subprocess.PIPE,
-                                               universal_newlines=True).stdout.split()]
+        kids = [int(d) for d in os.listdir('/proc') if d.isdigit() and proc_ppid(int(d)) == p.pid]
         now = [rss_pss(x) for x in kids]
     finally:
         release(p)

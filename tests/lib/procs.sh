@@ -9,6 +9,7 @@
 #                               tcpserver options in $TCPSERVER_OPTS
 #   wait_port PORT [SECS]       wait until 127.0.0.1:PORT is listening
 #   stop NAME                   kill the process group started as NAME
+#   _children PID               the pids of PID's live children
 #   cleanup                     the EXIT trap (see below)
 
 _listening() {
@@ -66,14 +67,33 @@ _killgroup() {
   return 0
 }
 
+# _group_gone PID -- true when no process but zombies is left of PID and
+# of its process group.  Read from /proc, with no tool that may be
+# missing: a cleanup that could not see the group would kill nothing.
 _group_gone() {
   ! kill -0 -- "-$1" 2>/dev/null && ! kill -0 "$1" 2>/dev/null && return 0
-  # only zombies left?
-  local p
-  for p in $(pgrep -g "$1" 2>/dev/null); do
-    [ "$(_pstate "$p")" = Z ] || return 1
+  local f st
+  for f in /proc/[0-9]*/stat; do
+    read -r st 2>/dev/null <"$f" || continue
+    # after "(comm) ": state ppid pgrp ...
+    st=${st##*) }
+    set -- "$1" $st
+    [ "$4" = "$1" ] || [ "${f//[!0-9]/}" = "$1" ] || continue
+    [ "$2" = Z ] || return 1
   done
-  [ "$(_pstate "$1")" = Z ] || ! kill -0 "$1" 2>/dev/null
+  return 0
+}
+
+# _children PID -- the pids of PID's live children, one a line (from /proc)
+_children() {
+  local f st
+  for f in /proc/[0-9]*/stat; do
+    read -r st 2>/dev/null <"$f" || continue
+    st=${st##*) }
+    set -- "$1" $st
+    [ "$3" = "$1" ] && [ "$2" != Z ] && { f=${f#/proc/}; echo "${f%/stat}"; }
+  done
+  return 0
 }
 
 stop() {
