@@ -52,6 +52,7 @@ int main (int argc, char const *const *argv, char const *const *envp)
   {
     if (argc) dieusage() ;
     tlsopts_ids(&o, envp) ;
+    wrapper_nocore(1) ;
     tls_client_check(&o, envp) ;
   }
   if (!argc) dieusage() ;
@@ -60,7 +61,9 @@ int main (int argc, char const *const *argv, char const *const *envp)
   netok = wrapper_fds((int)netr, (int)netw) ;
   tlsopts_ids(&o, envp) ;
   o.peer = o.servername ;
+  wrapper_nocore(1) ;
   tls_client_load(&o, envp) ;
+  wrapper_nocore(0) ;
   wrapper_netok(netok) ;
   wrapper_run(&o, argv, envp, (int)netr, (int)netw, &tls_client_key, &tls_client_run) ;
 }

@@ -67,13 +67,16 @@ int main (int argc, char const *const *argv, char const *const *envp)
   {
     if (argc) dieusage() ;
     tlsopts_ids(&o, envp) ;
+    wrapper_nocore(1) ;
     tls_server_check(&o, envp) ;
   }
   if (!argc) dieusage() ;
   netok = wrapper_fds(0, 1) ;
   tlsopts_ids(&o, envp) ;
   o.peer = peer(envp) ;
+  wrapper_nocore(1) ;
   tls_server_load(&o, envp) ;
+  wrapper_nocore(0) ;
   wrapper_netok(netok) ;
   wrapper_run(&o, argv, envp, 0, 1, &tls_server_key, &tls_server_run) ;
 }

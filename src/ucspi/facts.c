@@ -131,7 +131,7 @@ static void add (block *b, char const *pre, char const *name, char const *value,
   if (!value || !*value) return ;
   m = raw ? facts_escape_bytes(0, 0, (unsigned char const *)value, strlen(value), 0) : strlen(value) ;
   if (b->len + p + n + 1 + m + 1 + 1 > FACTS_BLOCK_MAX) return ;
-  memcpy(b->s + b->len, pre, p) ; b->len += p ;
+  if (p) { memcpy(b->s + b->len, pre, p) ; b->len += p ; }
   memcpy(b->s + b->len, name, n) ; b->len += n ;
   b->s[b->len++] = '=' ;
   if (raw) facts_escape_bytes(b->s + b->len, m, (unsigned char const *)value, strlen(value), 0) ;

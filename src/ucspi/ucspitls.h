@@ -143,6 +143,7 @@ typedef void tlsrun_func (tlsopts const *, tlsfds const *, tlsready_func *, void
 extern int wrapper_is_confvar (char const *) ;
 extern int wrapper_fds (int, int) ;
 extern void wrapper_netok (int) ;
+extern void wrapper_nocore (int) ;
 extern void wrapper_run (tlsopts const *, char const *const *, char const *const *, int, int, tlskey_func *, tlsrun_func *) __attribute__((noreturn)) ;
 
 #endif

@@ -14,6 +14,8 @@
 #include <unistd.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <skalibs/allreadwrite.h>
@@ -122,6 +124,24 @@ int wrapper_fds (int netr, int netw)
     if (n == -1 || (n != fd && fd_move(fd, n) == -1)) strerr_diefusys(UCSPITLS_EXIT_SYS, "open /dev/null") ;
   }
   return ok ;
+}
+
+/* While this process reads and checks a key: not dumpable, no core
+   file. prog gets the core limit back; exec makes it dumpable again. */
+void wrapper_nocore (int on)
+{
+  static struct rlimit saved ;
+  static int have = 0 ;
+  if (on)
+  {
+    struct rlimit none ;
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "make the process non-dumpable") ;
+    if (getrlimit(RLIMIT_CORE, &saved) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "getrlimit") ;
+    have = 1 ;
+    none.rlim_cur = 0 ; none.rlim_max = saved.rlim_max ;
+    if (setrlimit(RLIMIT_CORE, &none) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "setrlimit") ;
+  }
+  else if (have && setrlimit(RLIMIT_CORE, &saved) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "setrlimit") ;
 }
 
 void wrapper_netok (int ok)
