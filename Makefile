@@ -85,15 +85,15 @@ check-long: deps-test
 check-asan: deps-test
 	@$(MAKE) --no-print-directory clean >/dev/null
 	$(MAKE) all STATIC_LDFLAGS= EXTRA_CFLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer' EXTRA_LDFLAGS='-fsanitize=address,undefined'
-	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 tests/run $(TESTS)
-	@$(MAKE) --no-print-directory clean >/dev/null
+	@# the instrumented objects must not outlive the run, whatever its result
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 tests/run $(TESTS) ; \
+	  rc=$$? ; $(MAKE) --no-print-directory clean >/dev/null ; exit $$rc
 
 # a set of the tests with ucspitlsd and ucspitlsc under valgrind's memcheck
 check-valgrind: deps-test
 	@$(MAKE) --no-print-directory clean >/dev/null
 	$(MAKE) all STATIC_LDFLAGS=
-	tests/valgrind-run $(TESTS)
-	@$(MAKE) --no-print-directory clean >/dev/null
+	tests/valgrind-run $(TESTS) ; rc=$$? ; $(MAKE) --no-print-directory clean >/dev/null ; exit $$rc
 
 demo:
 	@sh package/install-deps build demo

@@ -62,8 +62,11 @@ static int record_header (tlsloop *l)
   return l->hsdone && type == REC_ALERT && len <= ALERT_MAX ;
 }
 
- /* 1 when the captured alert record holds a close_notify */
-static int is_close_notify (tlsloop const *l)
+ /* what the captured alert record holds: ALERT_CLOSE (a close_notify),
+    ALERT_FATAL, or 0 (warnings, or what the engine will refuse) */
+#define ALERT_CLOSE 1
+#define ALERT_FATAL 2
+static int alert_kind (tlsloop const *l)
 {
   union { uint64_t u ; void const *p ; unsigned char b[sizeof(l->eng->in)] ; } in ;
   br_sslrec_in_class const **vt = (br_sslrec_in_class const **)(void *)&in ;
@@ -76,7 +79,11 @@ static int is_close_notify (tlsloop const *l)
   {
     unsigned char const *p = (*vt)->decrypt(vt, REC_ALERT, ((unsigned int)l->alert[1] << 8) | l->alert[2], body, &n) ;
     /* a broken record goes to the engine, which will say so */
-    if (p) for (size_t i = 0 ; i + 1 < n ; i += 2) if (p[i] == 1 && !p[i + 1]) r = 1 ;
+    if (p) for (size_t i = 0 ; i + 1 < n ; i += 2)
+    {
+      if (p[i] == 1 && !p[i + 1]) r |= ALERT_CLOSE ;
+      else if (p[i] != 1) r |= ALERT_FATAL ;
+    }
   }
   explicit_bzero(&in, sizeof(in)) ;
   explicit_bzero(body, sizeof(body)) ;
@@ -88,10 +95,16 @@ void tlsloop_release_alert (tlsloop *l)
   if (l->astate == ALERT_HELD) l->astate = ALERT_FEEDING ;
 }
 
+/* A close_notify is held, and so is a fatal alert once our side is
+   done: it is how a peer that wanted our close_notify ends (OpenSSL
+   sends decode_error on our half-close), as final as its EOF; -J
+   makes it an error, like that EOF. */
 static void alert_complete (tlsloop *l)
 {
+  int k = alert_kind(l) ;
   l->alertfed = 0 ;
-  l->astate = is_close_notify(l) ? ALERT_HELD : ALERT_FEEDING ;
+  if (k == ALERT_FATAL && l->netwdone && !l->o->strict_eof) k = ALERT_CLOSE ;
+  l->astate = k == ALERT_CLOSE ? ALERT_HELD : ALERT_FEEDING ;
 }
 
  /* EOF from the peer (r == 0), an error, or EAGAIN; returns 0 */
