@@ -15,6 +15,8 @@
 # 4. ucspitlsc -i -y against a server that never answers: a key process
 #    (comm ucspitlsc) during the handshake; -K 2000 ends the client and
 #    every process of it.  Without -y the client has no key process.
+# 5. A TLS child killed (SIGKILL) during the handshake takes its key
+#    process with it (within 5 s).
 . "$(dirname "$0")/lib.sh"
 certs
 export CERTFILE=$SRV_CERT KEYFILE=$SRV_KEY
@@ -136,4 +138,17 @@ for y in -y ""; do
   stop cli
   stop silent
 done
+
+# 5
+start_tcpserver srv_kill "$APPS/record-exit" "$T/kill.status" ucspitlsd -i -K 20000 true
+holdclient kill_c -p "$PORT" --gate --timeout 30
+hold_wait kill_c connected
+conn_prog "$PID_srv_kill"
+wait_keyproc "$CONN_PROG"
+kill -KILL "$CONN_TLS"
+wait_gone "$KPID" 5 || fail "the key process $KPID outlived its TLS child $CONN_TLS"
+wait_lines "$T/kill.status" 1 10
+wait_no_ucspitlsd 5
+say "kill: key process $KPID ended with its TLS child $CONN_TLS"
+stop kill_c
 pass
