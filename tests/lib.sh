@@ -32,6 +32,8 @@
 #   hostile.sh    hostile_server, hostile, expect_end, ... (hostile peers)
 #   smtpd.sh      exim_conf, start_smtpd (starttls-smtpd in front of exim)
 #   halfclose.sh  halfclose_lane, halfclose_run (the half-close runs)
+#   keyproc.sh    conn_prog, conn_procs, wait_keyproc, holdclient (the
+#                 processes of a connection: prog, TLS child, key process)
 set -u
 set -o pipefail
 
@@ -71,7 +73,7 @@ trap 'exit 130' INT
 trap 'exit 129' HUP
 
 
-for _lib in assert procs certs sessions hostile smtpd halfclose; do
+for _lib in assert procs certs sessions hostile smtpd halfclose keyproc; do
   # shellcheck source=/dev/null
   . "$TOP/tests/lib/$_lib.sh"
 done
