@@ -24,7 +24,10 @@ def main():
     report, text = sys.argv[1], unescape(sys.argv[2])
     rfd, wfd = 0, 1
     if os.environ.get("SSLCTLFD"):
-        rfd, wfd = starttls_prelude("say-wait")
+        fds = starttls_prelude("say-wait")
+        if fds is None:
+            raise SystemExit("say-wait: no STARTTLS")
+        rfd, wfd = fds
     while text:
         text = text[os.write(wfd, text):]
     closefd(rfd)

@@ -92,16 +92,24 @@ def starttls_prelude(greeting):
     "220 GREETING", one line read a byte at a time (whatever it says),
     "220 go ahead", the control byte y, SSLCTLFD read to its end, the
     plaintext fds 0 and 1 closed.  Returns the fds of the clear stream,
-    (SSLREADFD, SSLWRITEFD); exits 0 if the line never comes."""
-    os.write(1, b"220 " + greeting.encode() + b"\r\n")
-    b = b""
-    while not b.endswith(b"\n"):
-        c = os.read(0, 1)
-        if not c:
-            raise SystemExit(0)
-        b += c
-    os.write(1, b"220 go ahead\r\n")
+    (SSLREADFD, SSLWRITEFD); if the line never comes (end-of-file, an
+    error), it closes all of them, declining TLS, and returns None."""
     ctl = int(os.environ["SSLCTLFD"])
+    b = b""
+    try:
+        os.write(1, b"220 " + greeting.encode() + b"\r\n")
+        while not b.endswith(b"\n"):
+            c = os.read(0, 1)
+            if not c:
+                break
+            b += c
+    except OSError:
+        pass
+    if not b.endswith(b"\n"):
+        for v in ("SSLCTLFD", "SSLREADFD", "SSLWRITEFD"):
+            closefd(int(os.environ[v]))
+        return None
+    os.write(1, b"220 go ahead\r\n")
     os.write(ctl, b"y")
     read_ctl(ctl, lenient=True)
     for fd in (ctl, 0, 1):

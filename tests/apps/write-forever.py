@@ -30,7 +30,10 @@ def main():
     head = unescape(sys.argv[2]) if len(sys.argv) > 2 else b""
     rfd, wfd = 0, 1
     if os.environ.get("SSLCTLFD"):
-        rfd, wfd = starttls_prelude("write-forever")
+        fds = starttls_prelude("write-forever")
+        if fds is None:
+            raise SystemExit("write-forever: no STARTTLS")
+        rfd, wfd = fds
     giveup = time.monotonic() + float(os.environ.get("TEST_GIVEUP", "15"))
     block = b"x" * 16384
     n = 0
