@@ -420,21 +420,23 @@ class Client:
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.sock.close()
 
-    def poll(self, timeout):
+    def poll(self, timeout, limit=262144):
         """The records that arrive within TIMEOUT seconds (0: only what is
         there already), decrypted, as a list of events: ("app", data) for
         application data (empty records left out), ("alert", level, desc),
         ("eof", "eof" or "reset") last once the server's side has ended
         (every call from then on ends with it).  Waits at most TIMEOUT for the first bytes, then takes
-        whatever else is readable at once."""
+        whatever else is readable at once, up to LIMIT bytes in all (a
+        server that writes for ever would keep it reading)."""
         events = []
         wait = timeout
-        while not self.eof:
+        got = 0
+        while not self.eof and got < limit:
             r, _, _ = select.select([self.sock], [], [], wait)
             if not r:
                 break
             try:
-                b = self.sock.recv(262144)
+                b = self.sock.recv(min(65536, limit - got))
             except ConnectionResetError:
                 self.eof = "reset"
                 break
@@ -445,6 +447,7 @@ class Client:
                 break
             self.raw_in += b
             self.rbuf += b
+            got += len(b)
             wait = 0
         while len(self.rbuf) >= 5:
             n = struct.unpack("!H", self.rbuf[3:5])[0]
