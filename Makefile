@@ -76,10 +76,11 @@ check: deps-test
 	$(MAKE) all
 	tests/run $(TESTS)
 
-# the same suite with the long variants: 1000 randomized half-close runs
+# the same suite with the long variants: 1000 randomized half-close runs,
+# 2000 randomized session-event runs
 check-long: deps-test
 	$(MAKE) all
-	HALFCLOSE_RUNS=1000 UCSPITLS_TEST_TIMEOUT=900 tests/run $(TESTS)
+	HALFCLOSE_RUNS=1000 SESSION_RUNS=2000 UCSPITLS_TEST_TIMEOUT=900 tests/run $(TESTS)
 
 # the same suite against an AddressSanitizer/UBSan build
 check-asan: deps-test

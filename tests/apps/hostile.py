@@ -11,6 +11,10 @@ Options:
                     once the misbehaviour is done (default 20)
   --interval SECS   pause between bytes for "stall" (default 0.5)
   --count N         records for the "empty-*" cases (default 1000)
+  --alert N         the alert's description for "alert-*" (default 90,
+                    user_canceled)
+  --hold SECS       once the server has ended the connection, keep the
+                    socket open SECS more before closing it (default 0)
 
 Cases (those marked * first complete a real handshake, with minitls
 unless said):
@@ -42,6 +46,24 @@ unless said):
                     data, for --timeout seconds or until the server closes
   empty-hs          empty plaintext handshake records, one per 10 ms, for
                     --timeout seconds or until the server closes
+  empty-hs-flood    --count empty plaintext handshake records in one
+                    write, then the ClientHello; then, if the server
+                    answers, the handshake and an echo check
+  empty-hs-amid     the same, the empty records between the two halves
+                    of the ClientHello (two handshake records)
+  empty-hs-stream   empty plaintext handshake records as fast as the
+                    server takes them, for --timeout seconds or until
+                    it closes
+  alert-warning *   "before the alert" line, a warning alert (level 1,
+                    --alert), "after the alert" line, all in one write;
+                    then, once both lines are echoed, a "last line",
+                    a TCP half-close, and everything read to the end
+                    (exit 0 iff the server then ends the connection)
+  alert-fatal *     "before the alert" line and a fatal alert (level 2,
+                    --alert) in one write, then silence
+  line-silent *     read one line of application data ("line TEXT"),
+                    then silence: no byte, no close, until the server
+                    ends the connection
 
 Output, one fact per line: "sent ...", then "closed after S.SSS s (eof
 or reset), T.TTT s after connecting" (the server ended the connection,
@@ -49,7 +71,8 @@ that long after our last byte) or "open after ...", then "received N
 bytes: HEX" (the first 64 bytes), "alert LEVEL DESC" for each plaintext
 alert record in them, and "records: TYPES" when they are whole TLS
 records ("records: none" for nothing), "not TLS: ..." if not; the empty-*
-cases print "echo LINE" for an echo.  Exit 0 when the server ended the
+cases print "echo LINE" for an echo, the alert-* cases "echo LINE" for
+each line that comes back.  Exit 0 when the server ended the
 connection within --timeout (for empty-app: when it echoed); 1 when it
 did not; 2 when the client itself failed (no handshake, ...).
 """
@@ -283,6 +306,44 @@ def run(a, sock):
                 break
         say("sent %d empty handshake records, one per 10 ms" % n)
         return wait_close(sock, mark, 2.0)
+    elif case in ("empty-hs-flood", "empty-hs-amid"):
+        h = minitls.client_hello(os.urandom(32), sni)
+        empties = minitls.record_header(REC_HANDSHAKE, 0, 0x0301) * a.count
+        half = len(h) // 2 if case == "empty-hs-amid" else 0
+        pre = minitls.record_header(REC_HANDSHAKE, half, 0x0301) + h[:half] if half else b""
+        c = minitls.Client(sock)
+        send_quietly(sock, pre + empties)
+        say("sent %d empty handshake records%s" % (a.count, " amid the ClientHello" if half else ""))
+        try:
+            c.handshake(hello=h, sent=half)
+        except (minitls.Failed, OSError) as e:
+            say("no handshake: %s" % e)
+            return wait_close(sock, time.monotonic(), a.timeout, bytes(c.rbuf))
+        say("handshake done")
+        try:
+            ok = echo_check(c, b"after the empty records\n")
+        except (ClientError, OSError) as e:
+            raise ClientError("after the handshake: %s" % e)
+        if not ok:
+            raise ClientError("no echo after the handshake")
+        c.shutdown_write()
+        return wait_close(sock, time.monotonic(), a.timeout, bytes(c.rbuf))
+    elif case == "empty-hs-stream":
+        n = 0
+        chunk = minitls.record_header(REC_HANDSHAKE, 0, 0x0301) * 200
+        end = time.monotonic() + a.timeout
+        while time.monotonic() < end:
+            try:
+                sock.sendall(chunk)
+            except (BrokenPipeError, ConnectionResetError):
+                break
+            n += 200
+            mark = time.monotonic()
+            rr, _, _ = select.select([sock], [], [], 0)
+            if rr:
+                break
+        say("sent %d empty handshake records" % n)
+        return wait_close(sock, mark, 5.0)
     elif case in ("badmac-ssl", "reneg-ssl"):
         obj, inc, out = ssl_bio_handshake(sock, a.sni)
         rec = ssl_record(obj, out, b"good line\n")
@@ -352,6 +413,37 @@ def run(a, sock):
                 return ok
             mark = time.monotonic()
             return wait_close(sock, mark, a.timeout, bytes(c.rbuf))
+        elif case == "alert-warning":
+            c.send_raw(c.seal(REC_APP, b"before the alert\n") + c.seal(minitls.REC_ALERT, bytes([1, a.alert]))
+                       + c.seal(REC_APP, b"after the alert\n"))
+            say("sent a line, a warning alert %d, a line" % a.alert)
+            for _ in range(2):
+                line = c.recv_line()
+                say("echo %s" % (line.decode().strip() if line else "(eof)"))
+                if line is None:
+                    return wait_close(sock, time.monotonic(), a.timeout, bytes(c.rbuf))
+            c.send_app(b"last line\n")
+            c.shutdown_write()
+            say("sent the last line, then a TCP half-close")
+            mark = time.monotonic()
+            while True:
+                try:
+                    line = c.recv_line()
+                except minitls.Failed as e:
+                    say("after the half-close: %s" % e)
+                    line = None
+                if line is None:
+                    break
+                say("echo %s" % line.decode().strip())
+            return wait_close(sock, mark, a.timeout, bytes(c.rbuf))
+        elif case == "alert-fatal":
+            c.send_raw(c.seal(REC_APP, b"before the alert\n") + c.seal(minitls.REC_ALERT, bytes([2, a.alert])))
+            say("sent a line and a fatal alert %d" % a.alert)
+        elif case == "line-silent":
+            line = c.recv_line()
+            say("line %s" % (line.decode().strip() if line is not None else "(eof)"))
+            mark = time.monotonic()
+            return wait_close(sock, mark, a.timeout, bytes(c.rbuf))
         elif case == "empty-idle":
             n = 0
             end = time.monotonic() + a.timeout
@@ -381,6 +473,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=20)
     ap.add_argument("--interval", type=float, default=0.5)
     ap.add_argument("--count", type=int, default=1000)
+    ap.add_argument("--alert", type=int, default=90)
+    ap.add_argument("--hold", type=float, default=0)
     ap.add_argument("case")
     a = ap.parse_args()
     global START
@@ -391,6 +485,8 @@ def main():
             starttls_prelude(sock)
             START = time.monotonic()
         ok = run(a, sock)
+        if a.hold and ok:
+            time.sleep(a.hold)
     except (ClientError, OSError, ssl.SSLError) as e:
         say("hostile: client error: %s" % e)
         return 2

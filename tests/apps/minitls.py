@@ -18,11 +18,21 @@ constant-time; a test needs a few handshakes, not speed.
     c.send_app(b"data")                 # an application-data record
     c.send_record(23, b"")              # an empty one
     c.recv_app()                        # next application data, or None
+    c.send_alert(1, 90)                 # a warning alert (user_canceled)
+    c.close_notify()                    # the same as send_alert(1, 0)
+    c.shutdown_write() / c.reset()      # TCP half-close / RST (SO_LINGER 0)
+    c.poll(0.1)                         # what came within 0.1 s, as events
+
+poll() does not block past its timeout, so that a scripted peer can
+send and receive in one thread: it returns ("app", data), ("alert",
+level, desc) and ("eof", "eof" | "reset") events, in the order of the
+wire.
 """
 
 import hashlib
 import hmac
 import os
+import select
 import socket
 import struct
 
@@ -236,6 +246,7 @@ class Client:
         self.cipher_on_read = False
         self.cipher_on_write = False
         self.suite = None
+        self.eof = None          # how the server's stream ended, for poll
 
     # -- the record layer
 
@@ -303,15 +314,15 @@ class Client:
 
     # -- the handshake
 
-    def handshake(self, sni=None, hello=None):
+    def handshake(self, sni=None, hello=None, sent=0):
         """A full TLS 1.2 handshake.  hello: the ClientHello to send
-        instead of the default one (a handshake message)."""
-        crandom = os.urandom(32)
+        instead of the default one (a handshake message).  sent: the
+        caller has sent the first SENT bytes of HELLO already, in records
+        of its own; only the rest goes out, in one record."""
         if hello is None:
-            hello = client_hello(crandom, sni)
-        else:
-            crandom = hello[6:38]
-        self.send_record(REC_HANDSHAKE, hello, version=0x0301)
+            hello = client_hello(os.urandom(32), sni)
+        crandom = hello[6:38]
+        self.send_record(REC_HANDSHAKE, hello[sent:], version=0x0301)
         self.transcript = hello
 
         typ, body, m = self.read_hs()
@@ -392,6 +403,69 @@ class Client:
                 return body
             if typ != REC_APP:
                 raise Failed("unexpected record type %d after the handshake" % typ)
+
+    # -- the end of a connection, and alerts
+
+    def send_alert(self, level, desc):
+        self.send_record(REC_ALERT, u8(level) + u8(desc))
+
+    def close_notify(self):
+        self.send_alert(1, 0)
+
+    def shutdown_write(self):
+        self.sock.shutdown(socket.SHUT_WR)
+
+    def reset(self):
+        """Close with an RST: SO_LINGER with a zero time-out."""
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.sock.close()
+
+    def poll(self, timeout, limit=262144):
+        """The records that arrive within TIMEOUT seconds (0: only what is
+        there already), decrypted, as a list of events: ("app", data) for
+        application data (empty records left out), ("alert", level, desc),
+        ("eof", "eof" or "reset") last once the server's side has ended
+        (every call from then on ends with it).  Waits at most TIMEOUT for the first bytes, then takes
+        whatever else is readable at once, up to LIMIT bytes in all (a
+        server that writes for ever would keep it reading)."""
+        events = []
+        wait = timeout
+        got = 0
+        while not self.eof and got < limit:
+            r, _, _ = select.select([self.sock], [], [], wait)
+            if not r:
+                break
+            try:
+                b = self.sock.recv(min(65536, limit - got))
+            except ConnectionResetError:
+                self.eof = "reset"
+                break
+            except BlockingIOError:
+                break
+            if not b:
+                self.eof = "eof"
+                break
+            self.raw_in += b
+            self.rbuf += b
+            got += len(b)
+            wait = 0
+        while len(self.rbuf) >= 5:
+            n = struct.unpack("!H", self.rbuf[3:5])[0]
+            if len(self.rbuf) < 5 + n:
+                break
+            try:
+                typ, body = self.read_record()
+            except PeerAlert as e:
+                events.append(("alert", e.level, e.desc))
+                continue
+            if typ == REC_APP:
+                if body:
+                    events.append(("app", body))
+            else:
+                raise Failed("unexpected record type %d after the handshake" % typ)
+        if self.eof:
+            events.append(("eof", self.eof))
+        return events
 
     def recv_line(self):
         while b"\n" not in self.appbuf:

@@ -87,6 +87,36 @@ def read_ctl(ctl, lenient=False):
     return block
 
 
+def starttls_prelude(greeting):
+    """Delayed mode under ucspitlsd, as hostile.py --starttls expects:
+    "220 GREETING", one line read a byte at a time (whatever it says),
+    "220 go ahead", the control byte y, SSLCTLFD read to its end, the
+    plaintext fds 0 and 1 closed.  Returns the fds of the clear stream,
+    (SSLREADFD, SSLWRITEFD); if the line never comes (end-of-file, an
+    error), it closes all of them, declining TLS, and returns None."""
+    ctl = int(os.environ["SSLCTLFD"])
+    b = b""
+    try:
+        os.write(1, b"220 " + greeting.encode() + b"\r\n")
+        while not b.endswith(b"\n"):
+            c = os.read(0, 1)
+            if not c:
+                break
+            b += c
+    except OSError:
+        pass
+    if not b.endswith(b"\n"):
+        for v in ("SSLCTLFD", "SSLREADFD", "SSLWRITEFD"):
+            closefd(int(os.environ[v]))
+        return None
+    os.write(1, b"220 go ahead\r\n")
+    os.write(ctl, b"y")
+    read_ctl(ctl, lenient=True)
+    for fd in (ctl, 0, 1):
+        closefd(fd)
+    return int(os.environ["SSLREADFD"]), int(os.environ["SSLWRITEFD"])
+
+
 class _Timeout(Exception):
     pass
 
@@ -96,15 +126,20 @@ def wait_child(status=None, logged=True):
     ended, for the test to check: "exit N", "signal N", "nochild", or
     "timeout" after $TEST_WAIT s (default 30), so that a child that hangs
     fails the test instead of hanging it.  Appended to STATUS (default
-    $TEST_STATUS_FILE), logged if LOGGED."""
+    $TEST_STATUS_FILE), logged if LOGGED.  With $TEST_CHILD_CPU set, the
+    child's CPU time (user + system, seconds) is appended to that file as
+    "cpu S.SSS", so that a test can tell a child that spun."""
     def alarm(signo, frame):
         raise _Timeout()
 
     signal.signal(signal.SIGALRM, alarm)
     signal.alarm(int(os.environ.get("TEST_WAIT", "30")))
     try:
-        _, st = os.wait()
+        _, st, ru = os.wait4(-1, 0)
         res = "exit %d" % os.WEXITSTATUS(st) if os.WIFEXITED(st) else "signal %d" % os.WTERMSIG(st)
+        if os.environ.get("TEST_CHILD_CPU"):
+            with open(os.environ["TEST_CHILD_CPU"], "a") as f:
+                f.write("cpu %.3f\n" % (ru.ru_utime + ru.ru_stime))
     except ChildProcessError:
         res = "nochild"
     except _Timeout:

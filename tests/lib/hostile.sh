@@ -1,5 +1,6 @@
 # tests/lib/hostile.sh -- hostile peers against ucspitlsd
-# (hostile-*, ctl-*, fds-no-leak, load-500)
+# (hostile-*, ctl-*, alert-*, empty-records-handshake, prog-exit-peer-silent,
+# fds-no-leak, load-500)
 #
 #   hostile_server NAME OPTS...  tcpserver running, for each connection,
 #                       record-exit $T/NAME.wrapper ucspitlsd -v2 OPTS \
@@ -26,6 +27,9 @@
 #                       too); and no ucspitlsd or ucspitlsc process is
 #                       left ($TLSPROG names the program in the lines:
 #                       ucspitlsc for the client side; default ucspitlsd)
+#   expect_ok NAME      once the connection to NAME is over: NAME.child
+#                       holds "exit 0", NAME.err is exactly the -v2 line,
+#                       with end=ok; no ucspitlsd or ucspitlsc is left
 #   total_within NAME MIN MAX   the connection ended MIN to MAX seconds
 #                       after the client connected (see below)
 #   only_tls_back NAME  what the server sent back is TLS records or nothing
@@ -88,6 +92,17 @@ expect_end() {
   sed -n 1p "$f" | grep -q "^$p: fatal: " || fail "$name: the first line is not a fatal one: $(sed -n 1p "$f")"
   sed -n 1p "$f" | grep -qE -- "$reason" || fail "$name: the fatal line does not name [$reason]: $(sed -n 1p "$f")"
   sed -n 2p "$f" | grep -qE "^$p: info: peer=.* end=($end)\$" || fail "$name: no -v2 line with end=$end: $(sed -n 2p "$f")"
+  wait_no_ucspitlsd
+}
+
+expect_ok() {
+  local name=$1 p=${TLSPROG:-ucspitlsd}
+  wait_lines "$T/$name.child" 1 30
+  wait_lines "$T/$name.err" 1 10
+  sleep 0.2   # anything that would follow
+  assert_eq "exit 0" "$(status_line "$T/$name.child")" "$name: TLS child status"
+  assert_eq 1 "$(wc -l <"$T/$name.err")" "$name: lines on stderr: $(cat -v "$T/$name.err")"
+  grep -qE "^$p: info: peer=.* end=ok\$" "$T/$name.err" || fail "$name: not an end=ok -v2 line: $(cat -v "$T/$name.err")"
   wait_no_ucspitlsd
 }
 
