@@ -78,23 +78,7 @@ server imm -i
 server del
 
 # the client: a server that reads and never answers
-cat >"$T/silent.py" <<'EOF'
-import os, socket, sys
-ls = socket.socket()
-ls.bind(("127.0.0.1", 0))
-ls.listen(1)
-open(sys.argv[1] + ".tmp", "w").write("%d\n" % ls.getsockname()[1])
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-ls.settimeout(30)
-c, _ = ls.accept()
-c.settimeout(30)
-try:
-    while c.recv(4096):
-        pass
-except OSError:
-    pass
-EOF
-start_bg silent "$PY" "$T/silent.py" "$T/silent.port"
+start_bg silent "$PY" "$APPS/silent-server.py" "$T/silent.port"
 wait_file "$T/silent.port"
 CERTFILE=$CLIENT_CERT KEYFILE=$T/client.key CAFILE=$CA start_bg cli \
   tcpclient -RHl0 127.0.0.1 "$(cat "$T/silent.port")" ucspitlsc -i -y -K 20000 -k localhost true

@@ -89,28 +89,10 @@ PORT_del_none=$PORT
 stalled del_none none --starttls
 
 # 4. the client side: a server that reads and never answers
-cat >"$T/silent.py" <<'EOF'
-import os, socket, sys, time
-ls = socket.socket()
-ls.bind(("127.0.0.1", 0))
-ls.listen(1)
-open(sys.argv[1] + ".tmp", "w").write("%d\n" % ls.getsockname()[1])
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-ls.settimeout(30)
-c, _ = ls.accept()
-c.settimeout(30)
-t0 = time.monotonic()
-try:
-    while c.recv(4096):
-        pass
-except OSError:
-    pass
-print("client closed after %.3f s" % (time.monotonic() - t0), flush=True)
-EOF
 export CAFILE=$CA
 for y in -y ""; do
   rm -f "$T/silent.port"
-  start_bg silent "$PY" "$T/silent.py" "$T/silent.port"
+  start_bg silent "$PY" "$APPS/silent-server.py" "$T/silent.port"
   wait_file "$T/silent.port"
   CERTFILE=$CLIENT_CERT KEYFILE=$CLIENT_KEY start_bg cli \
     tcpclient -RHl0 127.0.0.1 "$(cat "$T/silent.port")" ucspitlsc -i $y -K 2000 -k localhost true

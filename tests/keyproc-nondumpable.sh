@@ -23,24 +23,6 @@ core_limit() { # PID -- "soft hard" of Max core file size
   awk '/^Max core file size/ { print $5, $6 }' "/proc/$1/limits"
 }
 
-# the silent server for the client cases: reads, never answers
-cat >"$T/silent.py" <<'EOF'
-import os, socket, sys
-ls = socket.socket()
-ls.bind(("127.0.0.1", 0))
-ls.listen(1)
-open(sys.argv[1] + ".tmp", "w").write("%d\n" % ls.getsockname()[1])
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-ls.settimeout(30)
-c, _ = ls.accept()
-c.settimeout(30)
-try:
-    while c.recv(4096):
-        pass
-except OSError:
-    pass
-EOF
-
 # check NAME PROG TLSNAME [UID] -- the key process of PROG's TLS child:
 # no core; with UID, it runs as UID and its /proc entries are root's
 check() {
@@ -70,7 +52,7 @@ wait_gone "$PID_imm_c" 30 || fail "imm: the client did not end"
 assert_file_contains "$T/imm_c.out" ok "imm client"
 stop imm
 
-start_bg silent "$PY" "$T/silent.py" "$T/silent.port"
+start_bg silent "$PY" "$APPS/silent-server.py" "$T/silent.port"
 wait_file "$T/silent.port"
 CERTFILE=$CLIENT_CERT KEYFILE=$CLIENT_KEY CAFILE=$CA start_bg cli \
   tcpclient -RHl0 127.0.0.1 "$(cat "$T/silent.port")" ucspitlsc -i -y -K 20000 -k localhost true
@@ -104,7 +86,7 @@ check uimm "$CONN_PROG" ucspitlsd "$uid"
 stop uimm_c
 stop uimm
 
-start_bg silent2 "$PY" "$T/silent.py" "$T/silent2.port"
+start_bg silent2 "$PY" "$APPS/silent-server.py" "$T/silent2.port"
 wait_file "$T/silent2.port"
 CERTFILE=$T/u/client.pem KEYFILE=$T/u/client.key CAFILE=$T/u/ca.pem start_bg ucli \
   "${asuser[@]}" tcpclient -RHl0 127.0.0.1 "$(cat "$T/silent2.port")" ucspitlsc -i -y -K 20000 -k localhost true
