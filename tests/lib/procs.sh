@@ -149,13 +149,17 @@ cleanup() {
   local rc=$? s pid
   trap - EXIT TERM INT HUP
   [ "$_FAILED" = 1 ] && rc=1
-  if [ "$rc" = 0 ] && [ -n "$(_strays ucspitlsd)" ]; then
-    if ! wait_for 5 _no_strays ucspitlsd; then
-      say "FAIL: $TESTNAME: ucspitlsd processes still running at the end:"
-      _strays ucspitlsd >&2
+  # (under tests/valgrind-run, a TLS child's comm is valgrind's, and it
+  # ends more slowly)
+  local tls
+  for tls in ucspitlsd ${UCSPITLS_TEST_WRAPDIR:+memcheck-amd64-}; do
+    [ "$rc" = 0 ] && [ -n "$(_strays "$tls")" ] || continue
+    if ! wait_for 5 _no_strays "$tls"; then
+      say "FAIL: $TESTNAME: $tls processes still running at the end:"
+      _strays "$tls" >&2
       rc=1
     fi
-  fi
+  done
   for pid in "${PIDS[@]}"; do _killgroup "$pid"; done
   s=$(_strays)
   if [ -n "$s" ]; then
