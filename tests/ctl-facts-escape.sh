@@ -2,13 +2,16 @@
 # ctl-facts-escape: a value that the peer chose reaches prog escaped, in
 # the Y block and in the environment (immediate mode): a newline, an ESC,
 # a NUL come out as \x0a, \x1b, \x00, so that the peer can never end a
-# string early or start a variable of its own.
+# string early or start a variable of its own -- in SSL_TLS_SNI_SERVERNAME,
+# SSL_PEER_CERT_SUBJECT (RFC 4514), SSL_CLIENT_S_DN (ucspi-ssl's
+# oneline form) and SSL_CLIENT_S_DN_CN alike.
 #   SNI (sent raw by tests/apps/minitls):  evil<LF>SSL_INJECTED=1<ESC>[31m=
 #   client certificate subject: CN=evil<LF>SSL_INJECTED=1, O=a=b,
 #     OU=nul<NUL>SSL_NUL=1, OU=esc<ESC>[31m (a NUL cannot be given to
 #     openssl -subj: tests/apps/resign-cert.py puts it in and signs again)
-# The block is compared byte for byte; the environment must carry the
-# escaped values and no variable the peer named; the -v2 line stays one
+# tests/apps/facts-check.py checks every fact of the block and of the
+# environment, name, order and exact value (and that no value carries a
+# raw control byte); no variable the peer named; the -v2 line stays one
 # line, with the newline and the ESC escaped (how it writes other bytes,
 # '=' or space, is its own business).
 . "$(dirname "$0")/lib.sh"
@@ -18,13 +21,20 @@ export CERTFILE=$SRV_CERT KEYFILE=$SRV_KEY CAFILE=$CA
 sni_step='tls evil\nSSL_INJECTED=1\x1b[31m='
 sni_out='evil\x0aSSL_INJECTED=1\x1b[31m='          # as prog must see it
 subj_out='OU=esc\x1b[31m,OU=nul\x00SSL_NUL\=1,O=a\=b,CN=evil\x0aSSL_INJECTED\=1'
+dn_out='/CN=evil\x0aSSL_INJECTED=1/O=a=b/OU=nul\x00SSL_NUL=1/OU=esc\x1b[31m'   # SSL_CLIENT_S_DN
+cn_out='evil\x0aSSL_INJECTED=1'                                               # its CN
 
 # dumped NAME -- the value of NAME in the dump, dumpenv's own escaping
 # (backslash doubled) undone
 dumped() { sed -n "s/^env $1=//p" "$dump" | sed 's/\\\\/\\/g'; }
+# facts FILE ARGS... -- tests/apps/facts-check.py FILE ARGS... must pass
+facts() {
+  local out
+  out=$("$PY" "$APPS/facts-check.py" "$@") || fail "the facts in ${1##*/}: $out"
+}
 no_injected() { # DUMP
   if grep -E '^env (SSL_INJECTED|SSL_NUL)' "$1"; then fail "a peer-named variable in prog's environment"; fi
-  assert_eq 0 "$(grep -c 'SSL_INJECTED=1$' "$1")" "lines of the dump ending with the injected text"
+  assert_eq 0 "$(grep -c '^SSL_INJECTED=1' "$1")" "lines of the dump that start with the injected text"
 }
 
 # 1. SNI, immediate mode: the environment and the -v2 line
@@ -34,6 +44,7 @@ with_timeout 30 "$PY" "$APPS/miniclient.py" -p "$PORT" "$sni_step" readall >"$T/
 dump=$T/sni.dump
 wait_file "$dump"
 assert_eq "$sni_out" "$(dumped SSL_TLS_SNI_SERVERNAME)" "SSL_TLS_SNI_SERVERNAME in the environment"
+facts "$dump" --env --tls ECDHE-ECDSA-CHACHA20-POLY1305 "SSL_TLS_SNI_SERVERNAME=$sni_out"
 no_injected "$dump"
 wait_lines "$T/sni_env.err" 1
 sleep 0.2
@@ -48,8 +59,7 @@ with_timeout 30 "$PY" "$APPS/miniclient.py" -p "$PORT" \
   'reply 220' 'send STARTTLS' 'reply 220' "$sni_step" 'send QUIT' 'reply 221' eof \
   >"$T/sni_y.client" 2>&1 || fail "sni_y: client: $(tail -n 3 "$T/sni_y.client")"
 wait_lines "$T/sni_y.child" 1
-printf 'SSL_PROTOCOL=TLSv1.2\0SSL_CIPHER=ECDHE-ECDSA-CHACHA20-POLY1305\0SSL_TLS_SNI_SERVERNAME=%s\0\0' "$sni_out" >"$T/expected"
-cmp -s "$T/expected" "$T/sni.block" || fail "the Y block with a hostile SNI: [$(od -An -c "$T/sni.block" | tr -s ' ')]"
+facts "$T/sni.block" --tls ECDHE-ECDSA-CHACHA20-POLY1305 "SSL_TLS_SNI_SERVERNAME=$sni_out"
 
 # the client certificate
 printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n' >"$T/evil.ext"
@@ -61,6 +71,10 @@ openssl req -new -key "$CLIENT_KEY" -utf8 \
   && openssl verify -CAfile "$CA" "$T/evil.pem" >>"$T/openssl.log" 2>&1 \
   || fail "could not make the certificate: $(cat "$T/openssl.log")"
 hash=SHA256:$(cert_sha256 "$T/evil.pem")
+# its facts: the subject's escaped as above, the rest (issuer, serial,
+# validity) as openssl reads them; no SNI (tlsclient sends none)
+evil=(--cert "$T/evil.pem" "SSL_PEER_CERT_HASH=$hash" "SSL_PEER_CERT_SUBJECT=$subj_out"
+  "SSL_CLIENT_S_DN=$dn_out" "SSL_CLIENT_S_DN_CN=$cn_out" SSL_CLIENT_M_SERIAL=24301)
 
 # 3. subject, immediate mode: the environment
 start_tcpserver subj_env ucspitlsd -i -y -v2 "$PY" "$APPS/dumpenv.py" "$T/subj.dump"
@@ -70,6 +84,7 @@ dump=$T/subj.dump
 wait_file "$dump"
 assert_eq "$subj_out" "$(dumped SSL_PEER_CERT_SUBJECT)" "SSL_PEER_CERT_SUBJECT in the environment"
 assert_eq "$hash" "$(dumped SSL_PEER_CERT_HASH)" "SSL_PEER_CERT_HASH in the environment"
+facts "$dump" --env --tls "$(sed -n 's/^tls version=TLSv1.2 cipher=//p' "$T/subj_env.client")" "${evil[@]}"
 no_injected "$dump"
 
 # 4. subject, the Y block
@@ -80,8 +95,6 @@ with_timeout 30 "$PY" "$APPS/tlsclient.py" -p "$PORT" --cert "$T/evil.pem" --key
   >"$T/subj_y.client" 2>&1 || fail "subj_y: client: $(tail -n 3 "$T/subj_y.client")"
 cipher=$(sed -n 's/^tls version=TLSv1.2 cipher=//p' "$T/subj_y.client")
 wait_lines "$T/subj_y.child" 1
-printf 'SSL_PROTOCOL=TLSv1.2\0SSL_CIPHER=%s\0SSL_PEER_CERT_HASH=%s\0SSL_PEER_CERT_SUBJECT=%s\0\0' \
-  "$cipher" "$hash" "$subj_out" >"$T/expected"
-cmp -s "$T/expected" "$T/subj.block" || fail "the Y block with a hostile subject: [$(od -An -c "$T/subj.block" | tr -s ' ')]"
+facts "$T/subj.block" --tls "$cipher" "${evil[@]}"
 wait_no_ucspitlsd
 pass
