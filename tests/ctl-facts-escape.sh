@@ -13,7 +13,8 @@
 # environment, name, order and exact value (and that no value carries a
 # raw control byte); no variable the peer named; the -v2 line stays one
 # line, with the newline and the ESC escaped (how it writes other bytes,
-# '=' or space, is its own business).
+# '=' or space, is its own business).  Last, the UTF-8 rules: what passes
+# (U+00A0 and up, valid), what becomes \xNN (DEL, C1, not UTF-8, \).
 . "$(dirname "$0")/lib.sh"
 certs
 export CERTFILE=$SRV_CERT KEYFILE=$SRV_KEY CAFILE=$CA
@@ -96,5 +97,56 @@ with_timeout 30 "$PY" "$APPS/tlsclient.py" -p "$PORT" --cert "$T/evil.pem" --key
 cipher=$(sed -n 's/^tls version=TLSv1.2 cipher=//p' "$T/subj_y.client")
 wait_lines "$T/subj_y.child" 1
 facts "$T/subj.block" --tls "$cipher" "${evil[@]}"
+
+# 5. UTF-8: valid sequences of U+00A0 and up pass (U+00A0, the euro
+# sign), the rest becomes \xNN: DEL, U+0085 (a C1 control, as UTF-8),
+# bytes that are not UTF-8 (FF, a surrogate ED A0 80, the overlong
+# C0 AF), and the backslash -- in the certificate's facts and in SNI
+# the CN (fQQ, sSSS, oOO become f FF FF, s ED A0 80, o C0 AF once made),
+# and as prog must see it: d\x7fe|c\xc2\x85|n<U+00A0>|f\xff\xff|b\x5c|s\xed\xa0\x80|<euro>|o\xc0\xaf
+printf -v utf_cn 'd\x7fe|c\xc2\x85|n\xc2\xa0|fQQ|b\\\\|sSSS|\xe2\x82\xac|oOO'      # for openssl -subj
+printf -v utf_out 'd\\x7fe|c\\xc2\\x85|n\xc2\xa0|f\\xff\\xff|b\\x5c|s\\xed\\xa0\\x80|\xe2\x82\xac|o\\xc0\\xaf'
+openssl req -new -key "$CLIENT_KEY" -utf8 -subj "/CN=$utf_cn" -out "$T/utf.csr" 2>"$T/openssl.log" \
+  && openssl x509 -req -in "$T/utf.csr" -CA "$CA" -CAkey "$CA_KEY" -set_serial 0x0ff1 -days 30 -sha256 \
+       -extfile "$T/evil.ext" -out "$T/utf0.pem" 2>>"$T/openssl.log" \
+  && "$PY" "$APPS/resign-cert.py" "$T/utf0.pem" "$T/utf1.pem" "$CA_KEY" 'fQQ' 'f\xff\xff' 2>>"$T/openssl.log" \
+  && "$PY" "$APPS/resign-cert.py" "$T/utf1.pem" "$T/utf2.pem" "$CA_KEY" 'sSSS' 's\xed\xa0\x80' 2>>"$T/openssl.log" \
+  && "$PY" "$APPS/resign-cert.py" "$T/utf2.pem" "$T/utf.pem" "$CA_KEY" 'oOO' 'o\xc0\xaf' 2>>"$T/openssl.log" \
+  || fail "could not make the UTF-8 certificate: $(cat "$T/openssl.log")"
+# openssl refuses to read a certificate with a UTF8String that is not
+# UTF-8: the values it would give are those of utf0.pem, the hash is
+# taken of the DER here
+utfhash=$("$PY" -c 'import base64, hashlib, sys
+pem = open(sys.argv[1]).read().split("-----")[2]
+print(hashlib.sha256(base64.b64decode(pem)).hexdigest())' "$T/utf.pem")
+utf=("SSL_PEER_CERT_HASH=SHA256:$utfhash" "SSL_PEER_CERT_SUBJECT=CN=$utf_out"
+  "SSL_CLIENT_S_DN=/CN=$utf_out" "SSL_CLIENT_S_DN_CN=$utf_out" SSL_CLIENT_M_SERIAL=4081
+  "SSL_CLIENT_I_DN=/O=ucspitls tests/CN=ucspitls test CA"
+  "SSL_CLIENT_V_START=$(openssl x509 -in "$T/utf0.pem" -noout -startdate | sed 's/^notBefore=//')"
+  "SSL_CLIENT_V_END=$(openssl x509 -in "$T/utf0.pem" -noout -enddate | sed 's/^notAfter=//')")
+sni_utf='tls a\x7fb\xc2\x85c\xffd\\e\xc2\xa0'       # as prog must see it: a\x7fb\xc2\x85c\xffd\x5ce<U+00A0>
+printf -v sni_utf_out 'a\\x7fb\\xc2\\x85c\\xffd\\x5ce\xc2\xa0'
+# the client: ucspitlsc -y, whose BearSSL sends the certificate as it is
+# (openssl, Python's ssl, will not load it)
+with_timeout 30 tcpclient -RHl0 127.0.0.1 "$PORT" env CERTFILE="$T/utf.pem" KEYFILE="$CLIENT_KEY" \
+  ucspitlsc -y -N -v2 "$APPS/client-smtp" y "$T/utf_y.log" 2>"$T/utf_y.err" \
+  || fail "utf_y: client: $(cat "$T/utf_y.err") $(tail -n 3 "$T/utf_y.log")"
+wait_lines "$T/subj_y.child" 2
+wait_lines "$T/utf_y.err" 1
+facts "$T/subj.block" --tls "$(sed -n 's/.* cipher=\([^ ]*\) .*/\1/p' "$T/utf_y.err")" "${utf[@]}"
+stop subj_y
+start_tcpserver utf_env ucspitlsd -i -y -v2 "$PY" "$APPS/dumpenv.py" "$T/utf.dump"
+with_timeout 30 tcpclient -RHl0 127.0.0.1 "$PORT" env CERTFILE="$T/utf.pem" KEYFILE="$CLIENT_KEY" \
+  ucspitlsc -i -y -N -v2 sh -c 'cat <&6 >/dev/null' 2>"$T/utf_env.err" || fail "utf_env: client: $(cat "$T/utf_env.err")"
+wait_file "$T/utf.dump"
+wait_lines "$T/utf_env.err" 1
+facts "$T/utf.dump" --env --tls "$(sed -n 's/.* cipher=\([^ ]*\) .*/\1/p' "$T/utf_env.err")" "${utf[@]}"
+TEST_YBLOCK_FILE=$T/sni_utf.block TEST_STATUS_FILE=$T/sni_utf.child \
+  start_tcpserver sni_utf ucspitlsd -v2 "$PY" "$APPS/smtpish.py" Y
+with_timeout 30 "$PY" "$APPS/miniclient.py" -p "$PORT" \
+  'reply 220' 'send STARTTLS' 'reply 220' "$sni_utf" 'send QUIT' 'reply 221' eof \
+  >"$T/sni_utf.client" 2>&1 || fail "sni_utf: client: $(tail -n 3 "$T/sni_utf.client")"
+wait_lines "$T/sni_utf.child" 1
+facts "$T/sni_utf.block" --tls ECDHE-ECDSA-CHACHA20-POLY1305 "SSL_TLS_SNI_SERVERNAME=$sni_utf_out"
 wait_no_ucspitlsd
 pass
