@@ -3,9 +3,14 @@
 # and checks it against CAFILE, but does not require one.
 #   - a CA-signed client certificate: SSL_PEER_CERT_HASH is SHA256: and the
 #     lowercase hex SHA-256 of the certificate's DER, SSL_PEER_CERT_SUBJECT
-#     is its subject as an RFC 4514 string -- in the Y block (delayed mode)
-#     and in prog's environment (immediate mode);
-#   - no client certificate: both unset, the session works;
+#     is its subject as an RFC 4514 string, SSL_CLIENT_S_DN and
+#     SSL_CLIENT_I_DN subject and issuer as ucspi-ssl writes them
+#     (X509_NAME_oneline: the RDNs in the certificate's order, each after
+#     a slash), SSL_CLIENT_S_DN_CN its CN, SSL_CLIENT_M_SERIAL, _V_START,
+#     _V_END its serial number and validity as openssl reads them -- in
+#     the Y block (delayed mode) and in prog's environment (immediate
+#     mode), checked by tests/apps/facts-check.py;
+#   - no client certificate: none of these facts, the session works;
 #   - an untrusted (self-signed) certificate: the handshake fails, exit 98.
 # shellcheck disable=SC2154  # sc_rc, st: set by starttls (lib.sh)
 . "$(dirname "$0")/lib.sh"
@@ -22,19 +27,20 @@ assert_eq "subject=$subject" "$(openssl x509 -in "$CLIENT_CERT" -noout -subject 
 export CERTFILE=$SRV_CERT KEYFILE=$SRV_KEY CAFILE=$CA
 export TEST_STATUS_FILE=$T/status TEST_YBLOCK_FILE=$T/block TEST_LOG=$T/app.log
 
-# the sessions: starttls (lib.sh), with the suite expect_block names
+# the sessions: starttls (lib.sh), with the suite expect_facts names
 sessions=0
 
-# expect_block [HASH SUBJECT] -- the Y block, byte for byte
-expect_block() {
-  {
-    printf 'SSL_PROTOCOL=TLSv1.2\0SSL_CIPHER=ECDHE-ECDSA-AES128-GCM-SHA256\0'
-    printf 'SSL_TLS_SNI_SERVERNAME=localhost\0'
-    [ $# = 0 ] || printf 'SSL_PEER_CERT_HASH=%s\0SSL_PEER_CERT_SUBJECT=%s\0' "$1" "$2"
-    printf '\0'
-  } >"$T/expected"
-  cmp -s "$T/expected" "$T/block" \
-    || fail "session $sessions: Y block differs: expected [$(od -An -c "$T/expected" | tr -s ' ')] got [$(od -An -c "$T/block" 2>&1 | tr -s ' ')]"
+# the facts of the client certificate, beside what --cert takes from openssl
+certfacts=(--cert "$CLIENT_CERT" "SSL_PEER_CERT_HASH=$hash" "SSL_PEER_CERT_SUBJECT=$subject"
+  SSL_CLIENT_S_DN=/CN=client/O=Test SSL_CLIENT_S_DN_CN=client
+  "SSL_CLIENT_I_DN=/O=ucspitls tests/CN=ucspitls test CA")
+
+# expect_facts [--env] FILE [FACTS...] -- the facts of a session with $cipher
+# (ECDHE-ECDSA-AES128-GCM-SHA256 while unset) and SNI localhost, and FACTS
+expect_facts() {
+  local out
+  out=$("$PY" "$APPS/facts-check.py" --tls "${cipher:-ECDHE-ECDSA-AES128-GCM-SHA256}" "$@" \
+    SSL_TLS_SNI_SERVERNAME=localhost) || fail "session $sessions: the facts: $out"
 }
 
 # 1. delayed mode, Y block
@@ -43,12 +49,12 @@ start_tcpserver srv ucspitlsd -Y "$PY" "$APPS/smtpish.py" Y
 starttls "with client cert" -cipher ECDHE-ECDSA-AES128-GCM-SHA256 -cert "$CLIENT_CERT" -key "$CLIENT_KEY"
 [ "$sc_rc" = 0 ] || fail "session with a client certificate failed: $(tail -n 5 "$T/sc$sessions.log")"
 assert_eq "exit 0" "$st" "TLS child status, client certificate"
-expect_block "$hash" "$subject"
+expect_facts "$T/block" "${certfacts[@]}"
 
 starttls "with client cert" -cipher ECDHE-ECDSA-AES128-GCM-SHA256
 [ "$sc_rc" = 0 ] || fail "session without a client certificate failed: $(tail -n 5 "$T/sc$sessions.log")"
 assert_eq "exit 0" "$st" "TLS child status, no client certificate"
-expect_block
+expect_facts "$T/block"
 
 starttls "with client cert" -cipher ECDHE-ECDSA-AES128-GCM-SHA256 -cert "$SELF_CERT" -key "$SELF_KEY"
 [ "$sc_rc" != 0 ] || fail "session with an untrusted client certificate succeeded"
@@ -65,18 +71,17 @@ with_timeout 30 "$PY" "$APPS/tlsclient.py" -p "$PORT" --ca "$CA" --sni localhost
   --cert "$CLIENT_CERT" --key "$CLIENT_KEY" tls readall >"$T/py1.log" 2>&1 \
   || fail "immediate session with a client certificate failed: $(tail -n 3 "$T/py1.log")"
 wait_file "$T/env"
-assert_file_contains "$T/env" "env SSL_PEER_CERT_HASH=$hash"
-assert_file_contains "$T/env" "env SSL_PEER_CERT_SUBJECT=$subject"
-grep -qx "env SSL_PEER_CERT_SUBJECT=$subject" "$T/env" || fail "SSL_PEER_CERT_SUBJECT is not exactly $subject"
-grep -qx "env SSL_PEER_CERT_HASH=$hash" "$T/env" || fail "SSL_PEER_CERT_HASH is not exactly $hash"
+cipher=$(sed -n 's/^tls version=TLSv1.2 cipher=//p' "$T/py1.log")
+expect_facts --env "$T/env" "${certfacts[@]}"
 assert_file_not_contains "$T/env" "env CAFILE=" "prog's environment"
+if grep '^env UCSPITLS=' "$T/env"; then fail "UCSPITLS is set in immediate mode"; fi
 rm -f "$T/env"
 
 with_timeout 30 "$PY" "$APPS/tlsclient.py" -p "$PORT" --ca "$CA" --sni localhost tls readall \
   >"$T/py2.log" 2>&1 || fail "immediate session without a client certificate failed: $(tail -n 3 "$T/py2.log")"
 wait_file "$T/env"
-assert_file_not_contains "$T/env" "SSL_PEER_CERT_"
-assert_file_contains "$T/env" "env SSL_PROTOCOL=TLSv1.2"
+cipher=$(sed -n 's/^tls version=TLSv1.2 cipher=//p' "$T/py2.log")
+expect_facts --env "$T/env"
 rm -f "$T/env"
 
 # untrusted: ucspitlsd itself exits 98 and prog never runs

@@ -20,7 +20,9 @@
 # Apps (tests/apps/, each documented at its top): smtpish.py (the SMTP-like
 # UCSPI-TLS server app), dumpenv.py (env + open fds to a file),
 # tlsclient.py (scripted Python ssl client), chat.py (drives s_client /
-# gnutls-cli line by line), record-exit (appends prog's exit status).
+# gnutls-cli line by line), record-exit (appends prog's exit status),
+# facts-check.py (the session facts of a Y block or of a dumpenv dump:
+# names, order, values, escaping, the layout for s/qmail's reader).
 #
 # The helpers live in tests/lib/, a file per concern, each documented at
 # its top:

@@ -22,6 +22,7 @@
 #
 #   certs                       make (once) and export the certificates above
 #   cert_sha256 FILE            lowercase hex SHA-256 of a PEM cert's DER
+#   leaf_cert NAME SUBJ EKU ... a certificate of the test CA in $T (see there)
 
 cert_sha256() {
   openssl x509 -in "$1" -outform DER | sha256sum | cut -d' ' -f1
@@ -139,4 +140,27 @@ certs() {
   export SELF_CERT=$CERTDIR/self.pem SELF_KEY=$CERTDIR/self.key
   export DER_CERT=$CERTDIR/srv-ec.der DER_KEY=$CERTDIR/srv-ec.key.der
   export INTER_CERT=$CERTDIR/inter.pem CHAIN_CERT=$CERTDIR/chain.pem CHAIN_KEY=$CERTDIR/chain.key
+}
+
+# leaf_cert NAME SUBJECT clientAuth|serverAuth [ec|rsa] [DAYS] [SERIAL]
+# -- a certificate of the test CA for SUBJECT (openssl -subj form, the
+# RDNs in that order) in $T/NAME.pem, its key in $T/NAME.key (PKCS#8),
+# valid for DAYS (default 365; 10000 and more reach past 2049, where X.509
+# dates are GeneralizedTime), serial number SERIAL (default 8 random
+# bytes); a server certificate names localhost
+leaf_cert() {
+  local name=$1 subj=$2 eku=$3 alg=${4:-ec} days=${5:-365} serial=${6:-0x$(openssl rand -hex 8)}
+  {
+    printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n'
+    printf 'extendedKeyUsage=%s\n' "$eku"
+    [ "$eku" = clientAuth ] || printf 'subjectAltName=DNS:localhost\n'
+  } >"$T/$name.ext"
+  case $alg in
+    rsa) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/$name.key" ;;
+    *) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/$name.key" ;;
+  esac 2>"$T/$name.gen.log" \
+    && openssl req -new -utf8 -key "$T/$name.key" -subj "$subj" -out "$T/$name.csr" 2>>"$T/$name.gen.log" \
+    && openssl x509 -req -in "$T/$name.csr" -CA "$CA" -CAkey "$CA_KEY" -set_serial "$serial" \
+         -days "$days" -sha256 -extfile "$T/$name.ext" -out "$T/$name.pem" 2>>"$T/$name.gen.log" \
+    || fail "cannot make the certificate $name: $(cat "$T/$name.gen.log")"
 }
