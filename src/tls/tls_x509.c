@@ -108,7 +108,9 @@ void tlsx509_facts (tlsx509 const *x, facts *f)
     memcpy(f->subject, "(unparsable)", 13) ;
     return ;
   }
-  if (!dn_format(ci.subject.s, ci.subject.len, f->subject, sizeof(f->subject), DN_RFC4514))
+  /* an empty subject (a certificate that names itself in its
+     subjectAltName only) gives no subject fact at all */
+  if (ci.subject.len > 2 && !dn_format(ci.subject.s, ci.subject.len, f->subject, sizeof(f->subject), DN_RFC4514))
     memcpy(f->subject, "(unparsable)", 13) ;
   /* left unset when empty or unparsable: the mere presence of
      SSL_CLIENT_S_DN makes s/qmail relay for the client */

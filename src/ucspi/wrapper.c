@@ -91,7 +91,9 @@ static char const **make_env (tlsopts const *o, char const *const *envp, char co
   if (!o->immediate && !ucspitls) e[k++] = "UCSPITLS=" ;
   for (size_t i = 0 ; i < addlen && add[i] ; i += strlen(add + i) + 1)
   {
-    if (!o->immediate || fact_ok(add + i)) e[k++] = add + i ;
+    if (!o->immediate) e[k++] = add + i ;
+    else if (!strncmp(add + i, "SSL_PADDING=", 12)) continue ;  /* for the halfway reader of a block only */
+    else if (fact_ok(add + i)) e[k++] = add + i ;
     else strerr_warnw("dropped a string of the TLS child's facts block that is not a fact of ours") ;
   }
   e[k] = 0 ;

@@ -291,8 +291,14 @@ def main():
     for n, v in facts:
         faults += escaping_faults(n.decode("utf-8", "replace"), v)
 
-    faults += halfway_faults(block, facts, role)
-    if "SSL_PADDING" in have:
+    # in immediate mode there is no block to read halfway: prog's
+    # environment is set by ucspitlsd itself, and SSL_PADDING is no fact
+    if a.env:
+        if "SSL_PADDING" in have:
+            faults.append("SSL_PADDING in prog's environment: it only pads a block")
+    else:
+        faults += halfway_faults(block, facts, role)
+    if "SSL_PADDING" in have and not a.env:
         pad = have["SSL_PADDING"]
         if facts[-1][0] != b"SSL_PADDING":
             faults.append("SSL_PADDING is not the last fact")
