@@ -18,12 +18,14 @@
 # Exit 0 when every measurement ran, 1 when one did not (a timeout, a
 # short stream, a server that did not start): never because of a timing.
 
+import os
 import signal
 import sys
 import time
 
 import servers
-from common import BUDGET, BYTES, CAT, ECHOAPP, FAILURES, MEM_REPS, OUT, QUICK, REPS, T, log
+from common import (BASE, BASE_UCSPITLSD, BASE_WHY, BUDGET, BYTES, CAT, ECHOAPP, FAILURES, MEM_REPS, NOTES, OUT,
+                    PAIRS, QUICK, REPS, T, fail, log)
 from measure import bearssl_speed, check_cipher, hsrate, memfloor, memory, run_bulk
 from procs import cleanup, on_signal
 from report import loadavg, report
@@ -35,7 +37,10 @@ def rot(xs, k):
     return xs[k:] + xs[:k]
 
 
-def measure(bulks, hs_servers, st_servers, pl_servers):
+def measure(bulks, S):
+    """Every measurement, REPS times (fewer if BUDGET runs out), against
+    the servers of S; returns the samples by key, and the bulk
+    contenders that failed."""
     R = {}
     broken = set()   # a pair that failed once is not run again
     checked = set()  # pairs whose suite has been checked in ucspitlsd's log
@@ -66,21 +71,65 @@ def measure(bulks, hs_servers, st_servers, pl_servers):
             if v is None:
                 broken.add(id(b))
             add(('bulk', b.key, b.suite, b.d), v)
-        hs = [(k, j) for j in (1, 8) for k in ('ucspitls', 'stunnel', 'socat')]
-        for k, j in rot(hs, rep):
-            add(('hs', k, j), hsrate(hs_servers[k], 'tls', j, 'handshake %s x%d' % (k, j)))
+        # the handshake rows, by the number of named pairs too, in one rotation
+        hs = [('hs', k, j) for j in (1, 8) for k in S['hs']] + [('sni', k, n) for k, n in S['sni']]
+        for key in rot(hs, rep):
+            if key[0] == 'hs':
+                add(key, hsrate(S['hs'][key[1]], 'tls', key[2], 'handshake %s x%d' % key[1:]))
+            else:
+                add(key, hsrate(S['sni'][key[1:]], 'tls', 1, 'handshake %s, %d named pairs' % key[1:]))
         for k in rot(['delayed', 'immediate'], rep):
-            add(('st', k), hsrate(st_servers[k], 'starttls' if k == 'delayed' else 'tls', 1, 'session %s' % k))
-        for k in rot(['bare', 'wrapped'], rep):
-            add(('pl', k), hsrate(pl_servers[k], 'plain', 1, 'plaintext connection %s' % k))
+            add(('st', k), hsrate(S['st'][k], 'starttls' if k == 'delayed' else 'tls', 1, 'session %s' % k))
+        for k in rot(list(S['pl']), rep):
+            add(('pl', k), hsrate(S['pl'][k], 'plain', 1, 'plaintext connection %s' % k))
         if rep < MEM_REPS:
-            for k in rot(['ucspitls', 'stunnel', 'socat'], rep):
-                add(('mem', k), memory(k, hs_servers[k], 'memory %s' % k))
+            for k in rot(list(S['hs']), rep):
+                add(('mem', k), memory(k, S['hs'][k], 'memory %s' % k))
             add(('mem', 'floor'), memfloor('memory floor'))
         last = time.monotonic() - t1
         done = rep + 1
     R['reps'] = done
     return R, broken
+
+
+def baseline():
+    """Whether the baseline ucspitlsd is there; if not, why, in the notes
+    (skipped) or in the failures (it should have been built)."""
+    if os.path.exists(BASE_UCSPITLSD):
+        return True
+    try:
+        with open(BASE_WHY) as f:
+            why = f.read().strip()
+    except OSError:
+        why = 'no baseline binary, and no reason given'
+    if why.startswith('skip: '):
+        NOTES.append('ucspitlsd before key separation (BENCH_BASE=%s): skipped, %s' % (BASE, why[6:]))
+    else:
+        fail('ucspitlsd before key separation (BENCH_BASE=%s)' % BASE, why)
+    return False
+
+
+def start_servers():
+    """The servers, keyed as measure() and report() read them."""
+    base = baseline()
+    S = {'hs': {'ucspitls': ucspitlsd_server('hs-ucspitlsd', [CAT]),
+                'stunnel': stunnel_server('hs-stunnel', 'aes', [CAT]),
+                'socat': socat_server('hs-socat', 'aes', [CAT])},
+         'sni': {},
+         'st': {'delayed': ucspitlsd_server('st-delayed', [ECHOAPP, '-s'], immediate=False),
+                'immediate': ucspitlsd_server('st-immediate', [ECHOAPP])},
+         'pl': {'bare': plain_server('pl-bare', [CAT]),
+                'wrapped': ucspitlsd_server('pl-wrapped', [CAT], immediate=False),
+                'wrapped-pairs': ucspitlsd_server('pl-wrapped-pairs', [CAT], immediate=False, pairs=PAIRS[-1])}}
+    for n in PAIRS:
+        S['sni']['ucspitls', n] = ucspitlsd_server('sni-ucspitlsd-%d' % n, [CAT], pairs=n)
+        S['sni']['stunnel', n] = stunnel_server('sni-stunnel-%d' % n, 'aes', [CAT], pairs=n)
+    if base:
+        S['hs']['base'] = ucspitlsd_server('hs-base', [CAT], binary=BASE_UCSPITLSD)
+        for n in (PAIRS[0], PAIRS[-1]):
+            S['sni']['base', n] = ucspitlsd_server('sni-base-%d' % n, [CAT], pairs=n, binary=BASE_UCSPITLSD)
+        S['pl']['base'] = ucspitlsd_server('pl-base', [CAT], immediate=False, binary=BASE_UCSPITLSD)
+    return S
 
 
 def main():
@@ -91,21 +140,10 @@ def main():
     log('bench: temp dir %s; %d bytes per stream, %d repetitions%s'
         % (T, BYTES, REPS, ' (quick mode)' if QUICK else ''))
     servers.make_certs()
+    servers.make_names(PAIRS[-1])
     bulks = servers.bulk_contenders()
-    hs_servers = {
-        'ucspitls': ucspitlsd_server('hs-ucspitlsd', [CAT]),
-        'stunnel': stunnel_server('hs-stunnel', 'aes', [CAT]),
-        'socat': socat_server('hs-socat', 'aes', [CAT]),
-    }
-    st_servers = {
-        'delayed': ucspitlsd_server('st-delayed', [ECHOAPP, '-s'], immediate=False),
-        'immediate': ucspitlsd_server('st-immediate', [ECHOAPP]),
-    }
-    pl_servers = {
-        'bare': plain_server('pl-bare', [CAT]),
-        'wrapped': ucspitlsd_server('pl-wrapped', [CAT], immediate=False),
-    }
-    R, broken = measure(bulks, hs_servers, st_servers, pl_servers)
+    S = start_servers()
+    R, broken = measure(bulks, S)
     text = report(R, bulks, broken, t_start, load0)
     sys.stdout.write(text)
     with open(OUT, 'w') as f:

@@ -39,6 +39,14 @@ FLOOR = os.path.join(HELPERS, 'floor')
 TICK = os.sysconf('SC_CLK_TCK')
 UCSPITLSD = os.path.join(SRC, 'ucspitlsd')
 UCSPITLSC = os.path.join(SRC, 'ucspitlsc')
+# the baseline of issue 14's A/B, built by run outside the tree: ucspitlsd
+# at commit BASE, before key separation; base.why says why it is not
+# there ('skip: ...' is a note, anything else a failure)
+BASE = os.environ.get('BENCH_BASE', '')
+BASE_UCSPITLSD = os.path.join(HELPERS, 'base', 'src', 'ucspitlsd')
+BASE_WHY = os.path.join(HELPERS, 'base.why')
+# how many named pairs (CERTFILE:name) the SNI rows serve
+PAIRS = (1, 10, 100)
 CAT = shutil.which('cat') or '/bin/cat'
 
 SUITES = {

@@ -12,7 +12,6 @@ import signal
 import subprocess
 import time
 
-import servers
 from common import (BYTES, FLOOR, HS_SECS, HSCLIENT, MEM_CONNS, NOTES, QUICK, REAPER, SPEED, T,
                     fail, log)
 from procs import group_pids, kill_group, proc_stat, release, rss_pss, wait_quiet
@@ -30,7 +29,6 @@ def run_bulk(b, retry=True):
     e = dict(os.environ)
     e.update(b.client_env)
     logf = open(os.path.join(T, 'client.log'), 'ab')
-    keep = [b.server.p.pid, b.server.main]
     limit = 60 + BYTES / 20e6
     p = subprocess.Popen(argv, env=e, stdin=subprocess.DEVNULL, stdout=logf, stderr=logf,
                          start_new_session=True)
@@ -52,7 +50,7 @@ def run_bulk(b, retry=True):
             break
         time.sleep(0.01)
     wait_quiet(p.pid, [], 15)
-    if not wait_quiet(b.server.p.pid, keep, 30):
+    if not b.server.quiet():
         log('bench: warning: %s: server still busy after the run' % what)
     if not line:
         return fail(what, 'no result from the receiving end (client exit %s)' % p.returncode)
@@ -94,8 +92,8 @@ def hsrate(server, mode, jobs, what):
     port = server.port
     cpu0 = server.cpu()
     try:
-        r = subprocess.run([HSCLIENT, '-p', str(port), '-k', servers.C['der'], '-m', mode, '-j', str(jobs),
-                            '-t', str(HS_SECS)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        r = subprocess.run([HSCLIENT, '-p', str(port), '-k', server.der, '-n', server.sni, '-m', mode,
+                            '-j', str(jobs), '-t', str(HS_SECS)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            timeout=HS_SECS + 60)
     except subprocess.TimeoutExpired:
         return fail(what, 'hsclient timed out')
@@ -105,7 +103,7 @@ def hsrate(server, mode, jobs, what):
     v = dict(x.split('=') for x in out.split())
     if int(v['fails']):
         log('bench: warning: %s: %s failed connections' % (what, v['fails']))
-    wait_quiet(server.p.pid, [server.p.pid, server.main], 30)
+    server.quiet()
     res = {k: float(v[k]) for k in ('rate', 'total_ms', 'plain_ms', 'tls_ms', 'fails', 'conns')}
     res['scpu_ms'] = (server.cpu() - cpu0) * 1000 / res['conns'] if res['conns'] else None
     return res
@@ -115,7 +113,7 @@ def hsrate(server, mode, jobs, what):
 
 def tls_procs(kind, server):
     pids = group_pids(server.p.pid)
-    if kind == 'ucspitls':
+    if kind in ('ucspitls', 'base'):
         return [p for p in pids if (proc_stat(p) or ('',))[0] == 'ucspitlsd']
     if kind == 'socat':
         return [p for p in pids if p != server.main and (proc_stat(p) or ('',))[0] == 'socat']
@@ -129,7 +127,7 @@ def per_conn(procs):
 
 def memory(kind, server, what):
     before = [rss_pss(p) for p in tls_procs(kind, server)]
-    p = subprocess.Popen([HSCLIENT, '-p', str(server.port), '-k', servers.C['der'], '-H', str(MEM_CONNS)],
+    p = subprocess.Popen([HSCLIENT, '-p', str(server.port), '-k', server.der, '-n', server.sni, '-H', str(MEM_CONNS)],
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         line = b''
@@ -151,7 +149,7 @@ def memory(kind, server, what):
         now = [rss_pss(x) for x in procs]
     finally:
         release(p)
-    wait_quiet(server.p.pid, [server.p.pid, server.main], 30)
+    server.quiet()
     if not now or (kind == 'stunnel' and not before):
         return fail(what, 'no TLS process found')
     if kind == 'stunnel':

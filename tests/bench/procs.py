@@ -17,10 +17,14 @@ from common import PROCS, REAPER, T, TICK
 
 class Server:
     """A long-lived server in its own session (process group), under a
-    reaper so that the CPU time of all its processes can be read."""
+    reaper so that the CPU time of all its processes can be read.
+    client: (name, certificate) -- the server name that a client sends
+    in SNI, and the server's certificate (DER) that it selects, which
+    the client pins."""
 
-    def __init__(self, name, argv, env=None, port=None):
+    def __init__(self, name, argv, env=None, port=None, client=(None, None)):
         self.name, self.port = name, port
+        self.sni, self.der = client
         self.log = os.path.join(T, name + '.log')
         e = dict(os.environ)
         e.update(env or {})
@@ -41,13 +45,24 @@ class Server:
             raise RuntimeError('%s did not start on port %s (see %s)' % (name, port, self.log))
 
     def cpu(self):
-        """CPU seconds of every process of this server so far."""
+        """CPU seconds of every process of this server so far, once they
+        are reaped: the server's own and that of the children it waited
+        for (tcpserver: the fork of each connection, which becomes
+        ucspitlsd and then prog, with what prog waited for), plus the
+        reaper's, which are the orphans with what they waited for
+        (ucspitlsd's TLS child, whose parent prog does not wait for it,
+        and the key process, which the TLS child waits for)."""
         t = 0
         for pid, own in ((self.p.pid, False), (self.main, True)):
             st = proc_fields(pid)
             if st:
                 t += (st[11] + st[12] if own else 0) + st[13] + st[14]
         return t / TICK
+
+    def quiet(self, secs=30):
+        """Wait until every process of every connection has ended and
+        been reaped, so that cpu() counts it."""
+        return wait_quiet(self.p.pid, [self.p.pid, self.main], secs)
 
     def stop(self):
         kill_group(self.p.pid)
@@ -99,21 +114,25 @@ def proc_ppid(pid):
     return st[1] if st else None
 
 
-def group_pids(pgid):
+def group_pids(pgid, zombies=False):
+    """The processes of a process group; with zombies, also the ones
+    that have exited and are not reaped yet, whose CPU time is in
+    nobody's account until they are."""
     out = []
     for d in os.listdir('/proc'):
         if d.isdigit():
             st = proc_stat(int(d))
-            if st and st[2] == pgid and st[1] != 'Z':
+            if st and st[2] == pgid and (zombies or st[1] != 'Z'):
                 out.append(int(d))
     return out
 
 
 def wait_quiet(pgid, keep, secs=15):
-    """Wait until the group has no process but the `keep` ones."""
+    """Wait until the group has no process but the `keep` ones, and
+    none unreaped."""
     deadline = time.monotonic() + secs
     while time.monotonic() < deadline:
-        if not [p for p in group_pids(pgid) if p not in keep]:
+        if not [p for p in group_pids(pgid, True) if p not in keep]:
             return True
         time.sleep(0.02)
     return False

@@ -1,13 +1,15 @@
 # tests/bench/report.py -- the table: the machine and the software, then
-# one section per measurement (medians, min-max, ratios) and the goals
-# of the issues that the figures answer, the notes and what did not run.
+# one section per measurement (medians, min-max, ratios), the goals of
+# the issues that the figures answer (5, 13, 14), the notes and what did
+# not run.  R holds the samples by key, as bench.py's measure() adds
+# them; a section function prints its part and returns its goal lines.
 
 import os
 import statistics
 import subprocess
 import time
 
-from common import BYTES, CHACHA_CLIENT_ENV, DIRS, FAILURES, GiB, MEM_CONNS, MiB, NOTES, QUICK, REPS, SUITES
+from common import BASE, BYTES, CHACHA_CLIENT_ENV, DIRS, FAILURES, GiB, MEM_CONNS, MiB, NOTES, PAIRS, QUICK, REPS, SUITES
 
 
 def machine():
@@ -66,22 +68,20 @@ def ratio(a, b):
     return '%.2fx' % (a / b)
 
 
-def report(R, bulks, broken, t_start, load0):
-    lines = []
-    say = lines.append
-    goals = []
-    say('ucspitls benchmark, %s' % time.strftime('%Y-%m-%d %H:%M %Z'))
-    say('machine: %s' % machine())
-    say('software: %s' % versions())
-    say('run: %s per stream, %d repetition%s%s%s, contenders interleaved round-robin (order rotated each '
-        'repetition); medians, min-max when there are several samples'
-        % ('%.0f MiB' % (BYTES / MiB) if BYTES < GiB else '%.2f GiB' % (BYTES / GiB), R['reps'],
-           '' if R['reps'] == 1 else 's', ' of %d (time budget)' % REPS if R['reps'] < REPS else '',
-           ' (BENCH_QUICK)' if QUICK else ''))
-    say('load average at start %s, at end %s (a shared machine: other work adds noise; '
-        'CPU per byte is steadier than MB/s)' % (load0, loadavg()))
-    say('')
+def rate(R, key, k='rate'):
+    return med(R.get(key, []), k)
 
+
+def verdict(ok):
+    return 'met' if ok else 'NOT met'
+
+
+HS_LABELS = {'ucspitls': 'tcpserver ucspitlsd -i cat', 'stunnel': 'stunnel (exec cat)',
+             'socat': 'socat OPENSSL-LISTEN,fork EXEC:cat', 'base': 'tcpserver ucspitlsd -i cat, at %s' % BASE}
+
+
+def section_bulk(R, bulks, broken, say):
+    goals = []
     say('1. Bulk throughput: TLS 1.2, ECDSA P-256 certificate, one stream of %d bytes each way' % BYTES)
     say('   MB/s = 10^6 bytes/s, first to last byte at the receiving end; CPU = ns of CPU per byte on each side '
         '(client side: tcpclient, the TLS client and its start, the bulk end; server side: all its processes)')
@@ -137,32 +137,73 @@ def report(R, bulks, broken, t_start, load0):
     say('   stunnel client in inetd mode and socat STDIO get the stream on a socketpair; socat runs with -b65536')
     say('')
 
+    return goals
+
+
+def section_handshakes(R, say):
+    goals = []
     say('2. Handshake rate: full handshakes per second, ECDHE P-256 + ECDSA P-256, AES-128-GCM, TLS 1.2, '
         'each with a 1-byte echo;')
     say('   one fixed BearSSL client for all; ratio = ucspitlsd / this row; latency = median connect-to-echo; '
-        'server CPU = ms of CPU per connection, all its processes')
-    hs_labels = {'ucspitls': 'tcpserver ucspitlsd -i cat', 'stunnel': 'stunnel (exec cat)',
-                 'socat': 'socat OPENSSL-LISTEN,fork EXEC:cat'}
-    say('   %-10s %-36s %7s %11s %7s %10s %10s' % ('clients', 'server', 'conn/s', 'min-max', 'ratio', 'latency ms',
+        'server CPU = ms of CPU per connection,')
+    say('   all its processes (ucspitlsd: tcpserver and its fork, which becomes ucspitlsd then prog; the TLS child; '
+        'the key process)')
+    say('   %-10s %-44s %7s %11s %7s %10s %10s' % ('clients', 'server', 'conn/s', 'min-max', 'ratio', 'latency ms',
                                                  'server CPU'))
     for j in (1, 8):
-        mine = med(R.get(('hs', 'ucspitls', j), []), 'rate')
+        mine = rate(R, ('hs', 'ucspitls', j))
         first = True
-        for k in ('ucspitls', 'stunnel', 'socat'):
-            xs = R.get(('hs', k, j), [])
-            say('   %-10s %-36s %7s %11s %7s %10s %10s'
-                % (('sequential' if j == 1 else '%d at once' % j) if first else '', hs_labels[k],
+        for k in ('ucspitls', 'stunnel', 'socat', 'base'):
+            xs = R.get(('hs', k, j))
+            if xs is None and k == 'base':
+                say('   %-10s %-44s %7s' % ('', HS_LABELS[k], 'n/a (see the notes)'))
+                continue
+            xs = xs or []
+            say('   %-10s %-44s %7s %11s %7s %10s %10s'
+                % (('sequential' if j == 1 else '%d at once' % j) if first else '', HS_LABELS[k],
                    fmt(med(xs, 'rate')), spread(xs, 'rate'), ratio(mine, med(xs, 'rate')),
                    fmt(med(xs, 'total_ms'), 2), fmt(med(xs, 'scpu_ms'), 2)))
             first = False
-        peers = [p for p in (med(R.get(('hs', k, j), []), 'rate') for k in ('stunnel', 'socat')) if p is not None]
+        peers = [p for p in (rate(R, ('hs', k, j)) for k in ('stunnel', 'socat')) if p is not None]
         if mine is not None and peers:
             goals.append('   handshakes, %s: ucspitlsd %s conn/s = %s the best peer %s [goal >= 1.00x: %s]'
                          % ('sequential' if j == 1 else '%d at once' % j, fmt(mine), ratio(mine, max(peers)),
-                            fmt(max(peers)), 'met' if mine >= max(peers) else 'NOT met'))
+                            fmt(max(peers)), verdict(mine >= max(peers))))
+    say('   at %s: ucspitlsd before key separation, built from git at bench time; the A/B of section 7' % BASE)
     say('')
+    return goals
 
-    say('3. STARTTLS session cost: tcpserver ucspitlsd, sequential sessions, the same client')
+
+def section_pairs(R, say):
+    say('3. Handshakes by the number of certificates: the default pair and N CERTFILE:name pairs (stunnel: N sni= '
+        'services), each with')
+    say('   its own P-256 key; the client\'s SNI selects the last named pair; sequential, the same client; '
+        'ratio = this row / the same server with %d pair' % PAIRS[0])
+    say('   %-44s %6s %7s %11s %7s %10s %10s' % ('server', 'pairs', 'conn/s', 'min-max', 'ratio', 'latency ms',
+                                              'server CPU'))
+    labels = {'ucspitls': HS_LABELS['ucspitls'], 'stunnel': 'stunnel (exec cat), sni= services',
+              'base': HS_LABELS['base']}
+    for k in ('ucspitls', 'stunnel', 'base'):
+        ns = [n for n in PAIRS if ('sni', k, n) in R]
+        if not ns and k == 'base':
+            say('   %-44s %6s %7s' % (labels[k], '', 'n/a (see the notes)'))
+        one = rate(R, ('sni', k, PAIRS[0]))
+        for i, n in enumerate(ns):
+            xs = R[('sni', k, n)]
+            say('   %-44s %6d %7s %11s %7s %10s %10s'
+                % (labels[k] if i == 0 else '', n, fmt(med(xs, 'rate')), spread(xs, 'rate'),
+                   ratio(med(xs, 'rate'), one), fmt(med(xs, 'total_ms'), 2), fmt(med(xs, 'scpu_ms'), 2)))
+    say('')
+    goals = []
+    one, many = rate(R, ('sni', 'ucspitls', PAIRS[0])), rate(R, ('sni', 'ucspitls', PAIRS[-1]))
+    if one is not None and many is not None:
+        goals.append('   handshakes with %d named pairs: %s conn/s = %s the rate with %d pair (%s) [goal >= 0.90x: %s]'
+                     % (PAIRS[-1], fmt(many), ratio(many, one), PAIRS[0], fmt(one), verdict(many >= 0.9 * one)))
+    return goals
+
+
+def section_starttls(R, say):
+    say('4. STARTTLS session cost: tcpserver ucspitlsd, sequential sessions, the same client')
     dl, im = R.get(('st', 'delayed'), []), R.get(('st', 'immediate'), [])
     say('   %-58s %7s %11s %9s %10s' % ('', 'sess/s', 'min-max', 'total ms', 'server CPU'))
     say('   %-58s %7s %11s %9s %10s' % ('delayed: "220 ready", STARTTLS, "220 go", switch, echo',
@@ -179,19 +220,26 @@ def report(R, bulks, broken, t_start, load0):
             'start is in the plaintext part)' % fmt(med(im, 'tls_ms'), 2))
     say('')
 
-    say('4. Memory per connection, %d idle TLS connections open (after handshake and echo), KiB' % MEM_CONNS)
+
+def section_memory(R, say):
+    goals = []
+    kinds = ('ucspitls', 'stunnel', 'socat', 'base')
+    say('5. Memory per connection, %d idle TLS connections open (after handshake and echo), KiB' % MEM_CONNS)
     say('   ucspitlsd: its TLS processes / %d; socat: its per-connection processes / %d; stunnel (threads): '
         '(with - before) / %d;' % (MEM_CONNS, MEM_CONNS, MEM_CONNS))
     say('   the per-connection cat is counted for none; RSS counts a shared page in every process, '
         'PSS divides it among them')
-    say('   %-36s %9s %9s %9s %10s' % ('server', 'RSS/conn', 'PSS/conn', 'ratio PSS', 'processes'))
-    mem = {k: [x for x in R.get(('mem', k), []) if x] for k in ('ucspitls', 'stunnel', 'socat')}
+    say('   %-44s %9s %9s %9s %10s' % ('server', 'RSS/conn', 'PSS/conn', 'ratio PSS', 'processes'))
+    mem = {k: [x for x in R.get(('mem', k), []) if x] for k in kinds}
     mine, mrss = med(mem['ucspitls'], 'pss'), med(mem['ucspitls'], 'rss')
-    for k in ('ucspitls', 'stunnel', 'socat'):
-        say('   %-36s %9s %9s %9s %10s' % (hs_labels[k], fmt(med(mem[k], 'rss')), fmt(med(mem[k], 'pss')),
+    for k in kinds:
+        if k == 'base' and ('mem', k) not in R:
+            say('   %-44s %9s' % (HS_LABELS[k], 'n/a (see the notes)'))
+            continue
+        say('   %-44s %9s %9s %9s %10s' % (HS_LABELS[k], fmt(med(mem[k], 'rss')), fmt(med(mem[k], 'pss')),
                                           ratio(mine, med(mem[k], 'pss')), fmt(med(mem[k], 'nproc'))))
     fl = [x for x in R.get(('mem', 'floor'), []) if x]
-    say('   %-36s %9s %9s %9s %10s' % ('floor: a static process that waits', fmt(med(fl, 'rss')),
+    say('   %-44s %9s %9s %9s %10s' % ('floor: a static process that waits', fmt(med(fl, 'rss')),
                                       fmt(med(fl, 'pss')), ratio(mine, med(fl, 'pss')), fmt(med(fl, 'nproc'))))
     say('   floor: %d copies of a static C program (tests/bench/floor.c) that only wait: the least any design '
         'with a process per connection pays' % MEM_CONNS)
@@ -201,32 +249,118 @@ def report(R, bulks, broken, t_start, load0):
         goals.append('   memory per connection: ucspitlsd PSS %s KiB (RSS %s), lowest peer %s PSS %s KiB (RSS %s) '
                      '[goal below every peer: %s]%s'
                      % (fmt(mine), fmt(mrss), lo[2], fmt(lo[0]), fmt(lo[1]),
-                        'met' if mine < min(p[0] for p in peers) else 'NOT met',
+                        verdict(mine < min(p[0] for p in peers)),
                         '; a process that only waits costs %s KiB' % fmt(med(fl, 'pss')) if fl else ''))
     say('')
+    return goals
 
-    say('5. Plaintext phase of delayed mode (no STARTTLS): the wrapper must not be in the data path')
-    say('   %-15s %-40s %7s %11s %7s %6s %6s' % ('', 'server (client: tcpclient bulk)', 'MB/s', 'min-max', 'ratio',
+
+def section_plaintext(R, say):
+    say('6. Delayed mode without STARTTLS: the plaintext phase (the wrapper must not be in the data path), and '
+        'sessions that never ask for TLS')
+    say('   %-15s %-48s %7s %11s %7s %6s %6s' % ('', 'server (client: tcpclient bulk)', 'MB/s', 'min-max', 'ratio',
                                              'CPU c', 'CPU s'))
     for d in ('c2s', 's2c'):
         bare, wr = R.get(('bulk', 'plain', None, d), []), R.get(('bulk', 'delayed-plain', None, d), [])
-        say('   %-15s %-40s %7s %11s %7s %6s %6s' % (DIRS[d], 'tcpserver bulk', fmt(med(bare, 'mbps')),
+        say('   %-15s %-48s %7s %11s %7s %6s %6s' % (DIRS[d], 'tcpserver bulk', fmt(med(bare, 'mbps')),
                                                   spread(bare, 'mbps'), '', fmt(med(bare, 'ccpu'), 2),
                                                   fmt(med(bare, 'scpu'), 2)))
-        say('   %-15s %-40s %7s %11s %7s %6s %6s' % ('', 'tcpserver ucspitlsd bulk', fmt(med(wr, 'mbps')),
+        say('   %-15s %-48s %7s %11s %7s %6s %6s' % ('', 'tcpserver ucspitlsd bulk', fmt(med(wr, 'mbps')),
                                                   spread(wr, 'mbps'), ratio(med(wr, 'mbps'), med(bare, 'mbps')),
                                                   fmt(med(wr, 'ccpu'), 2), fmt(med(wr, 'scpu'), 2)))
-    pb, pw = R.get(('pl', 'bare'), []), R.get(('pl', 'wrapped'), [])
-    say('   %-15s %-40s %7s %11s %7s %s' % ('', '', 'conn/s', 'min-max', 'ratio', '  latency ms, server CPU ms/conn'))
-    say('   %-15s %-40s %7s %11s %7s   %s, %s' % ('connections', 'tcpserver cat, 1-byte echo, sequential',
-                                                fmt(med(pb, 'rate')), spread(pb, 'rate'), '',
-                                                fmt(med(pb, 'total_ms'), 2), fmt(med(pb, 'scpu_ms'), 2)))
-    say('   %-15s %-40s %7s %11s %7s   %s, %s' % ('', 'tcpserver ucspitlsd cat, the same', fmt(med(pw, 'rate')),
-                                                spread(pw, 'rate'), ratio(med(pw, 'rate'), med(pb, 'rate')),
-                                                fmt(med(pw, 'total_ms'), 2), fmt(med(pw, 'scpu_ms'), 2)))
+    bare = rate(R, ('pl', 'bare'))
+    say('   %-15s %-48s %7s %11s %7s %s' % ('', '', 'conn/s', 'min-max', 'ratio', '  latency ms, server CPU ms/conn'))
+    rows = [('bare', 'tcpserver cat, 1-byte echo, sequential'), ('wrapped', 'tcpserver ucspitlsd cat, the same'),
+            ('wrapped-pairs', 'the same, %d named pairs' % PAIRS[-1]),
+            ('base', 'tcpserver ucspitlsd cat, at %s' % BASE)]
+    for i, (k, label) in enumerate(rows):
+        xs = R.get(('pl', k))
+        if xs is None:
+            say('   %-15s %-48s %7s' % ('', label, 'n/a (see the notes)'))
+            continue
+        say('   %-15s %-48s %7s %11s %7s   %s, %s' % ('connections' if i == 0 else '', label, fmt(med(xs, 'rate')),
+                                                    spread(xs, 'rate'), ratio(med(xs, 'rate'), bare) if i else '',
+                                                    fmt(med(xs, 'total_ms'), 2), fmt(med(xs, 'scpu_ms'), 2)))
     say('')
-    say('Goals of issue 5 (the bench reports; it never fails on a timing):')
-    lines.extend(goals)
+    goals = []
+    one, many = rate(R, ('pl', 'wrapped')), rate(R, ('pl', 'wrapped-pairs'))
+    if one is not None and bare is not None:
+        goals.append('   delayed-mode sessions that never STARTTLS: %s conn/s = %s a bare tcpserver (%s) '
+                     '[goal >= 0.70x: %s]%s'
+                     % (fmt(one), ratio(one, bare), fmt(bare), verdict(one >= 0.7 * bare),
+                        '; with %d named pairs %s' % (PAIRS[-1], ratio(many, bare)) if many is not None else ''))
+    return goals
+
+
+def section_cpu_goal(R):
+    """issue 13: the server's CPU per full handshake against stunnel's"""
+    goals = []
+    for j in (1, 8):
+        mine, st = rate(R, ('hs', 'ucspitls', j), 'scpu_ms'), rate(R, ('hs', 'stunnel', j), 'scpu_ms')
+        if mine is not None and st:
+            goals.append('   server CPU per full handshake, %s: ucspitlsd %s ms = %s stunnel\'s %s ms [goal <= 0.50x: %s]'
+                         % ('sequential' if j == 1 else '%d at once' % j, fmt(mine, 2), ratio(mine, st), fmt(st, 2),
+                            verdict(mine <= 0.5 * st)))
+    return goals
+
+
+def section_keysep(R, say):
+    say('7. Key separation (issue 14), A/B in this run: ucspitlsd now / ucspitlsd at %s, the commit before it' % BASE)
+    say('   %s also reads every pair and computes each public key from its private key on every connection: '
+        'the A/B is issues 13' % BASE)
+    say('   and 14 together, what the key process costs less what the cheaper loading saves')
+    if ('hs', 'base', 1) not in R:
+        say('   n/a: no baseline (see the notes)')
+        say('')
+        return []
+    rows = []
+    for j in (1, 8):
+        rows.append(('handshakes/s, %s' % ('sequential' if j == 1 else '%d at once' % j),
+                     rate(R, ('hs', 'ucspitls', j)), rate(R, ('hs', 'base', j)), 0))
+        rows.append(('server CPU per handshake, ms, %s' % ('sequential' if j == 1 else '%d at once' % j),
+                     rate(R, ('hs', 'ucspitls', j), 'scpu_ms'), rate(R, ('hs', 'base', j), 'scpu_ms'), 2))
+    pick = lambda k, f: med([x for x in R.get(('mem', k), []) if x], f)
+    rows.append(('memory per idle connection, PSS KiB', pick('ucspitls', 'pss'), pick('base', 'pss'), 0))
+    rows.append(('memory per idle connection, RSS KiB', pick('ucspitls', 'rss'), pick('base', 'rss'), 0))
+    say('   %-44s %9s %9s %7s' % ('', 'now', BASE, 'ratio'))
+    for label, a, b, nd in rows:
+        say('   %-44s %9s %9s %7s' % (label, fmt(a, nd), fmt(b, nd), ratio(a, b)))
+    say('')
+    a, b = rows[0][1], rows[0][2]
+    goals = []
+    if a is not None and b:
+        goals.append('   handshake rate with key separation: %s conn/s = %s the rate before it (%s, %s) '
+                     '[goal >= 0.90x: %s]; server CPU per handshake %s, memory per idle connection (PSS) %s'
+                     % (fmt(a), ratio(a, b), fmt(b), BASE, verdict(a >= 0.9 * b), ratio(rows[1][1], rows[1][2]),
+                        ratio(rows[4][1], rows[4][2])))
+    return goals
+
+
+def report(R, bulks, broken, t_start, load0):
+    lines = []
+    say = lines.append
+    say('ucspitls benchmark, %s' % time.strftime('%Y-%m-%d %H:%M %Z'))
+    say('machine: %s' % machine())
+    say('software: %s' % versions())
+    say('run: %s per stream, %d repetition%s%s%s, contenders interleaved round-robin (order rotated each '
+        'repetition); medians, min-max when there are several samples'
+        % ('%.0f MiB' % (BYTES / MiB) if BYTES < GiB else '%.2f GiB' % (BYTES / GiB), R['reps'],
+           '' if R['reps'] == 1 else 's', ' of %d (time budget)' % REPS if R['reps'] < REPS else '',
+           ' (BENCH_QUICK)' if QUICK else ''))
+    say('load average at start %s, at end %s (a shared machine: other work adds noise; '
+        'CPU per byte is steadier than MB/s)' % (load0, loadavg()))
+    say('')
+    g5 = section_bulk(R, bulks, broken, say)
+    g5 += section_handshakes(R, say)
+    g13 = section_pairs(R, say)
+    section_starttls(R, say)
+    g5 += section_memory(R, say)
+    g13 += section_plaintext(R, say) + section_cpu_goal(R)
+    g14 = section_keysep(R, say)
+    say('Goals (the bench reports; it never fails on a timing):')
+    for issue, goals in ((5, g5), (13, g13), (14, g14)):
+        say(' issue %d:' % issue)
+        lines.extend(goals or ['   n/a: not measured'])
     if NOTES:
         say('')
         say('Notes:')

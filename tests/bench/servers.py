@@ -1,7 +1,8 @@
 # tests/bench/servers.py -- the contenders: the certificates they all
-# serve, and how each server is started (tcpserver ucspitlsd, stunnel,
-# socat, a bare tcpserver) and each client is run (ucspitlsc, stunnel,
-# socat, tcpclient) for the bulk streams.
+# serve (the default pair, and the named pairs that SNI selects), and
+# how each server is started (tcpserver ucspitlsd, today's or the
+# baseline commit's, stunnel, socat, a bare tcpserver) and each client is
+# run (ucspitlsc, stunnel, socat, tcpclient) for the bulk streams.
 
 import os
 
@@ -10,6 +11,7 @@ from procs import Server, free_port
 
 
 C = None  # the certificates: make_certs()
+NAMES = []  # the named pairs: make_names()
 
 
 def make_certs():
@@ -32,6 +34,22 @@ def make_certs():
     C = {'ca': j('ca.pem'), 'cert': j('srv.pem'), 'key': j('srv.key'), 'der': j('srv.der')}
 
 
+def make_names(n):
+    """n pairs, each its own P-256 key and a self-signed certificate for
+    its name: nNNN.bench.test. hsclient pins the key of the one that its
+    SNI name selects, so no chain is needed."""
+    d = os.path.join(T, 'names')
+    os.mkdir(d)
+    for i in range(1, n + 1):
+        name = 'n%03d.bench.test' % i
+        j = lambda ext: os.path.join(d, name + ext)
+        sh(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+            '-keyout', j('.key'), '-out', j('.pem'), '-subj', '/CN=' + name,
+            '-addext', 'subjectAltName=DNS:' + name, '-days', '30'])
+        sh(['openssl', 'x509', '-in', j('.pem'), '-outform', 'DER', '-out', j('.der')])
+        NAMES.append({'name': name, 'cert': j('.pem'), 'key': j('.key'), 'der': j('.der')})
+
+
 def stunnel_conf(name, lines):
     path = os.path.join(T, name + '.conf')
     with open(path, 'w') as f:
@@ -47,33 +65,51 @@ def socat_tls(suite):
     return 'cipher=%s,openssl-min-proto-version=TLS1.2,openssl-max-proto-version=TLS1.2' % SUITES[suite][1]
 
 
-def ucspitlsd_server(name, app, extra=(), immediate=True, conc=1000):
+def ucspitlsd_server(name, app, extra=(), immediate=True, conc=1000, pairs=0, binary=UCSPITLSD):
+    """tcpserver ucspitlsd with the default pair and the first `pairs`
+    named pairs: the client's SNI selects the last of them."""
     port = free_port()
-    argv = ['tcpserver', '-RHl0', '-c', str(conc), '127.0.0.1', str(port), UCSPITLSD]
+    argv = ['tcpserver', '-RHl0', '-c', str(conc), '127.0.0.1', str(port), binary]
     argv += (['-i'] if immediate else []) + list(extra) + list(app)
-    return Server(name, argv, {'CERTFILE': C['cert'], 'KEYFILE': C['key']}, port)
+    env = {'CERTFILE': C['cert'], 'KEYFILE': C['key']}
+    for p in NAMES[:pairs]:
+        env['CERTFILE:' + p['name']] = p['cert']
+        env['KEYFILE:' + p['name']] = p['key']
+    return Server(name, argv, env, port, chosen(pairs))
+
+
+def chosen(pairs):
+    """What a client sends in SNI, and the certificate it pins: the
+    default pair's, or the last of `pairs` named pairs."""
+    if pairs:
+        return NAMES[pairs - 1]['name'], NAMES[pairs - 1]['der']
+    return 'localhost', C['der']
 
 
 def plain_server(name, app, conc=1000):
     port = free_port()
     return Server(name, ['tcpserver', '-RHl0', '-c', str(conc), '127.0.0.1', str(port)] + list(app),
-                  None, port)
+                  None, port, chosen(0))
 
 
-def stunnel_server(name, suite, execargv):
+def stunnel_server(name, suite, execargv, pairs=0):
+    """stunnel with the default pair and, as secondary services (sni=),
+    the first `pairs` named pairs."""
     port = free_port()
-    conf = stunnel_conf(name, ['foreground = yes', 'pid =', 'debug = 3', '[%s]' % name,
-                               'accept = 127.0.0.1:%d' % port, 'cert = ' + C['cert'],
-                               'key = ' + C['key']] + stunnel_tls(suite) +
-                        ['exec = ' + execargv[0], 'execArgs = ' + ' '.join(execargv)])
-    return Server(name, ['stunnel', conf], None, port)
+    service = lambda cert, key: ['cert = ' + cert, 'key = ' + key] + stunnel_tls(suite) + \
+        ['exec = ' + execargv[0], 'execArgs = ' + ' '.join(execargv)]
+    lines = ['foreground = yes', 'pid =', 'debug = 3', '[%s]' % name, 'accept = 127.0.0.1:%d' % port] + \
+        service(C['cert'], C['key'])
+    for p in NAMES[:pairs]:
+        lines += ['[%s]' % p['name'], 'sni = %s:%s' % (name, p['name'])] + service(p['cert'], p['key'])
+    return Server(name, ['stunnel', stunnel_conf(name, lines)], None, port, chosen(pairs))
 
 
 def socat_server(name, suite, execargv):
     port = free_port()
     argv = ['socat', '-b65536', 'OPENSSL-LISTEN:%d,bind=127.0.0.1,reuseaddr,fork,cert=%s,key=%s,verify=0,%s'
             % (port, C['cert'], C['key'], socat_tls(suite)), 'EXEC:' + ' '.join(execargv)]
-    return Server(name, argv, None, port)
+    return Server(name, argv, None, port, chosen(0))
 
 
 def stunnel_client_argv(name, suite, port):
