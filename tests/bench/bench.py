@@ -24,7 +24,7 @@ import sys
 import time
 
 import servers
-from common import (BASE, BASE_UCSPITLSD, BASE_WHY, BUDGET, BYTES, CAT, ECHOAPP, FAILURES, MEM_REPS, NOTES, OUT,
+from common import (BASE, BASE_UCSPITLSD, BASE_WHY, BUDGET, BYTES, CAT, ECHOAPP, EXECFLOOR, FAILURES, MEM_REPS, NOTES, OUT,
                     PAIRS, QUICK, REPS, T, fail, log)
 from measure import bearssl_speed, check_cipher, hsrate, memfloor, memory, run_bulk
 from procs import cleanup, on_signal
@@ -119,6 +119,7 @@ def start_servers():
          'st': {'delayed': ucspitlsd_server('st-delayed', [ECHOAPP, '-s'], immediate=False),
                 'immediate': ucspitlsd_server('st-immediate', [ECHOAPP])},
          'pl': {'bare': plain_server('pl-bare', [CAT]),
+                'floor': plain_server('pl-floor', [EXECFLOOR, CAT]),
                 'wrapped': ucspitlsd_server('pl-wrapped', [CAT], immediate=False),
                 'wrapped-pairs': ucspitlsd_server('pl-wrapped-pairs', [CAT], immediate=False, pairs=PAIRS[-1])}}
     for n in PAIRS:
