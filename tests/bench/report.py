@@ -196,9 +196,12 @@ def section_pairs(R, say):
     say('')
     goals = []
     one, many = rate(R, ('sni', 'ucspitls', PAIRS[0])), rate(R, ('sni', 'ucspitls', PAIRS[-1]))
+    cone, cmany = rate(R, ('sni', 'ucspitls', PAIRS[0]), 'scpu_ms'), rate(R, ('sni', 'ucspitls', PAIRS[-1]), 'scpu_ms')
     if one is not None and many is not None:
-        goals.append('   handshakes with %d named pairs: %s conn/s = %s the rate with %d pair (%s) [goal >= 0.90x: %s]'
-                     % (PAIRS[-1], fmt(many), ratio(many, one), PAIRS[0], fmt(one), verdict(many >= 0.9 * one)))
+        goals.append('   handshakes with %d named pairs: %s conn/s = %s the rate with %d pair (%s) [goal >= 0.90x: %s]; '
+                     'server CPU per handshake %s ms = %s that with %d pair (%s ms)'
+                     % (PAIRS[-1], fmt(many), ratio(many, one), PAIRS[0], fmt(one), verdict(many >= 0.9 * one),
+                        fmt(cmany, 2), ratio(cmany, cone), PAIRS[0], fmt(cone, 2)))
     return goals
 
 
