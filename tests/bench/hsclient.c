@@ -8,8 +8,11 @@
    exchange is checked, the chain is not), no session resumption: every
    connection is a full handshake.
 
-     hsclient -p PORT -k SERVERCERT.der [-m tls|starttls|plain] [-j JOBS] [-t SECS]
-     hsclient -p PORT -k SERVERCERT.der -H N
+     hsclient -p PORT -k SERVERCERT.der [-n NAME] [-m tls|starttls|plain] [-j JOBS] [-t SECS]
+     hsclient -p PORT -k SERVERCERT.der [-n NAME] -H N
+
+   -n NAME: the server name sent in SNI (default localhost), which
+   selects the server's certificate; SERVERCERT is the one it selects.
 
    Rate modes: JOBS processes (default 1) each open connections one after
    another for SECS seconds (default 2): connect; (starttls: read a line,
@@ -55,6 +58,7 @@ struct shared_s
 enum { M_TLS, M_STARTTLS, M_PLAIN } ;
 
 static int port ;
+static char const *sniname = "localhost" ;
 static int mode = M_TLS ;
 static br_ec_public_key pinned ;
 static unsigned char pinned_q[133] ;
@@ -71,7 +75,7 @@ static void die (char const *what)
 
 static void usage (void)
 {
-  fputs("hsclient: usage: hsclient -p PORT -k CERT.der [-m tls|starttls|plain] [-j JOBS] [-t SECS] | -H N\n", stderr) ;
+  fputs("hsclient: usage: hsclient -p PORT -k CERT.der [-n NAME] [-m tls|starttls|plain] [-j JOBS] [-t SECS] | -H N\n", stderr) ;
   exit(100) ;
 }
 
@@ -195,7 +199,7 @@ static int session (sample *smp, int keep)
   }
   else
   {
-    if (!br_ssl_client_reset(&cc, "localhost", 0)) goto fail ;
+    if (!br_ssl_client_reset(&cc, sniname, 0)) goto fail ;
     br_sslio_init(&io, &cc.eng, &low_read, &fd, &low_write, &fd) ;
     if (br_sslio_flush(&io) == -1) goto fail ;  /* runs the handshake */
     t2 = now() ;
@@ -259,11 +263,12 @@ int main (int argc, char **argv)
   float *v ;
   size_t nv = 0 ;
 
-  while ((opt = getopt(argc, argv, "p:k:m:j:t:H:")) != -1)
+  while ((opt = getopt(argc, argv, "p:k:n:m:j:t:H:")) != -1)
     switch (opt)
     {
       case 'p' : port = atoi(optarg) ; break ;
       case 'k' : cert = optarg ; break ;
+      case 'n' : sniname = optarg ; break ;
       case 'm' :
         if (!strcmp(optarg, "tls")) mode = M_TLS ;
         else if (!strcmp(optarg, "starttls")) mode = M_STARTTLS ;
