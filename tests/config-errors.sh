@@ -15,6 +15,10 @@ head -c 700 /dev/urandom >"$T/random.der"
 printf -- '-----BEGIN CERTIFICATE-----\nbm90IGJhc2U2NCBERVI=\n-----END CERTIFICATE-----\n' >"$T/badder.pem"
 : >"$T/empty.pem"
 mkdir "$T/adir"
+# an RSA key of the right kind but not the certificate's: matched by the
+# modulus that the key file carries
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/other-rsa.key" 2>/dev/null \
+  || fail "openssl genpkey"
 mkdir "$T/emptycadir"
 
 # expect96 MODE WHAT-TO-NAME [VAR=VALUE...] [-- OPTIONS...]
@@ -59,6 +63,7 @@ for mode in delayed immediate; do
   # a key that is not the certificate's
   expect96 $mode "$MAIL_KEY" "CERTFILE=$SRV_CERT" "KEYFILE=$MAIL_KEY"
   expect96 $mode "$RSA_KEY" "CERTFILE=$SRV_CERT" "KEYFILE=$RSA_KEY"
+  expect96 $mode "$T/other-rsa.key" "CERTFILE=$RSA_CERT" "KEYFILE=$T/other-rsa.key"
   # client certificates asked for, but no anchors, or bad ones
   expect96 $mode CAFILE "${good[@]}" -- -y
   expect96 $mode CAFILE "${good[@]}" -- -Y

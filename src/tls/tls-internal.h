@@ -47,8 +47,9 @@ struct tlscred_s
   br_x509_decoder_context dec ; /* the first certificate: its public key */
   br_skey_decoder_context key ; /* the decoded private key */
   unsigned int keytype ;        /* BR_KEYTYPE_RSA or BR_KEYTYPE_EC */
-  unsigned char pub[BR_EC_KBUF_PUB_MAX_SIZE] ;  /* EC: the public point that the key file carries */
+  unsigned char pub[512] ;      /* what the key file carries of the public key: EC, the point; RSA, the modulus */
   size_t publen ;               /* 0 when it carries none */
+  unsigned int computed : 1 ;   /* the check computed with the private key: the stack has traces */
 } ;
 
 typedef struct tlsanchors_s tlsanchors, *tlsanchors_ref ;

@@ -125,27 +125,39 @@ void tls_load_chain (tlscred *c, char const *certfile)
 
  /* keys */
 
- /* The public point that an EC key file carries: SEC1's optional
-    publicKey, alone or inside PKCS#8. OpenSSL always writes it; with it,
-    a key is matched to its certificate without a scalar multiplication. */
-static size_t ec_pub (unsigned char const *s, size_t len, unsigned char *q)
+ /* What a key file carries of the public key, so that a key is matched
+    to its certificate without computing with it: SEC1's optional
+    publicKey (OpenSSL always writes it), or PKCS#1's modulus; alone or
+    inside PKCS#8. */
+
+static size_t copy_pub (tlsder v, unsigned char *q)
 {
-  tlsder in = { .s = s, .len = len }, seq, v ;
+  while (v.len && !*v.s) { v.s++ ; v.len-- ; }  /* an INTEGER's leading zero */
+  if (!v.len || v.len > sizeof(((tlscred *)0)->pub)) return 0 ;
+  memcpy(q, v.s, v.len) ;
+  return v.len ;
+}
+
+static size_t key_pub (unsigned char const *s, size_t len, unsigned char *q)
+{
+  tlsder in = { .s = s, .len = len }, seq, v, w ;
   unsigned int tag ;
   if (!tls_der_expect(&in, 0x30, &seq) || !tls_der_expect(&seq, 0x02, &v) || v.len != 1) return 0 ;
-  if (!v.s[0])  /* PKCS#8: the algorithm, then SEC1 in an OCTET STRING */
+  if (!v.s[0])
   {
-    if (!tls_der_expect(&seq, 0x30, &v) || !tls_der_expect(&seq, 0x04, &v)) return 0 ;
-    return ec_pub(v.s, v.len, q) ;
+    if (!tls_der_next(&seq, &tag, &w, 0)) return 0 ;
+    if (tag == 0x02) return copy_pub(w, q) ;  /* PKCS#1: version 0, then the modulus */
+    if (tag != 0x30 || !tls_der_expect(&seq, 0x04, &v)) return 0 ;  /* PKCS#8: the algorithm, then the key */
+    return key_pub(v.s, v.len, q) ;
   }
-  if (v.s[0] != 1 || !tls_der_expect(&seq, 0x04, &v)) return 0 ;
+  if (v.s[0] != 1 || !tls_der_expect(&seq, 0x04, &v)) return 0 ;  /* SEC1 */
   while (seq.len)
   {
     if (!tls_der_next(&seq, &tag, &v, 0)) return 0 ;
     if (tag == 0xa1)
     {
       tlsder bits ;
-      if (!tls_der_expect(&v, 0x03, &bits) || bits.len < 2 || bits.s[0] || bits.len - 1 > BR_EC_KBUF_PUB_MAX_SIZE) return 0 ;
+      if (!tls_der_expect(&v, 0x03, &bits) || bits.len < 2 || bits.s[0] || bits.len - 1 > sizeof(((tlscred *)0)->pub)) return 0 ;
       memcpy(q, bits.s + 1, bits.len - 1) ;
       return bits.len - 1 ;
     }
@@ -168,7 +180,7 @@ static void add_key (void *ctx, char const *file, char const *name, unsigned cha
   br_skey_decoder_init(&k->c->key) ;
   br_skey_decoder_push(&k->c->key, s, len) ;
   if (br_skey_decoder_last_error(&k->c->key)) dieconf("invalid private key in ", file) ;
-  k->c->publen = br_skey_decoder_key_type(&k->c->key) == BR_KEYTYPE_EC ? ec_pub(s, len, k->c->pub) : 0 ;
+  k->c->publen = key_pub(s, len, k->c->pub) ;
 }
 
 static void load_key (tlscred *c, char const *keyfile)
@@ -184,7 +196,7 @@ static void load_key (tlscred *c, char const *keyfile)
     dieconf("unsupported private key type in ", keyfile) ;
 }
 
-static int key_matches (tlscred const *c, br_x509_pkey const *pk, int full)
+static int key_matches (tlscred *c, br_x509_pkey const *pk, int full)
 {
   if (c->keytype == BR_KEYTYPE_EC)
   {
@@ -194,7 +206,12 @@ static int key_matches (tlscred const *c, br_x509_pkey const *pk, int full)
     br_ec_public_key pub ;
     size_t n = c->publen ;
     if (pk->key_type != BR_KEYTYPE_EC || pk->key.ec.curve != sk->curve) return 0 ;
-    if (full || !n) { n = br_ec_compute_pub(br_ec_get_default(), &pub, q, sk) ; p = q ; }
+    if (full || !n)
+    {
+      c->computed = 1 ;
+      n = br_ec_compute_pub(br_ec_get_default(), &pub, q, sk) ;
+      p = q ;
+    }
     return n && n == pk->key.ec.qlen && !memcmp(p, pk->key.ec.q, n) ;
   }
   else
@@ -202,30 +219,38 @@ static int key_matches (tlscred const *c, br_x509_pkey const *pk, int full)
     br_rsa_private_key const *sk = br_skey_decoder_get_rsa(&c->key) ;
     br_rsa_compute_modulus cm = br_rsa_compute_modulus_get_default() ;
     unsigned char mod[512] ;
-    unsigned char const *n = pk->key.rsa.n ;
-    size_t nlen = pk->key.rsa.nlen, mlen ;
+    unsigned char const *n = pk->key.rsa.n, *m = c->pub ;
+    size_t nlen = pk->key.rsa.nlen, mlen = c->publen ;
     if (pk->key_type != BR_KEYTYPE_RSA) return 0 ;
-    mlen = (*cm)(0, sk) ;
-    if (!mlen || mlen > sizeof(mod) || !(*cm)(mod, sk)) return 0 ;
+    if (full || !mlen)
+    {
+      c->computed = 1 ;
+      mlen = (*cm)(0, sk) ;
+      if (!mlen || mlen > sizeof(mod) || !(*cm)(mod, sk)) return 0 ;
+      m = mod ;
+    }
     while (nlen && !*n) { n++ ; nlen-- ; }
-    return nlen == mlen && !memcmp(n, mod, mlen) ;
+    return nlen == mlen && !memcmp(n, m, mlen) ;
   }
 }
 
 void tls_load_cred (tlscred *c, char const *name, char const *certfile, char const *keyfile, int full)
 {
   c->name = name ;
+  c->computed = 0 ;
   tls_load_chain(c, certfile) ;
   load_key(c, keyfile) ;
   if (!key_matches(c, br_x509_decoder_get_pkey(&c->dec), full))
     dieconf("the private key in ", keyfile, " does not match the certificate in ", certfile) ;
 }
 
- /* what a key computation may have left on the stack goes too */
+ /* what a computation with the key may have left on the stack goes too;
+    only then, since the pages that this touches stay with the TLS child
+    that is forked next, as memory of every idle connection */
 static void scrub_stack (void) __attribute__((noinline)) ;
 static void scrub_stack (void)
 {
-  unsigned char junk[32768] ;
+  unsigned char junk[16384] ;
   explicit_bzero(junk, sizeof(junk)) ;
 }
 
@@ -234,7 +259,8 @@ void tls_cred_wipe (tlscred *c)
   explicit_bzero(&c->key, sizeof(c->key)) ;
   explicit_bzero(c->pub, sizeof(c->pub)) ;
   c->keytype = 0 ;
-  scrub_stack() ;
+  if (c->computed) scrub_stack() ;
+  c->computed = 0 ;
 }
 
 void tls_cred_free (tlscred *c)
