@@ -43,6 +43,7 @@ check_fds() {
   done
   [ -n "$sock" ] || fail "$name: the key process holds no socket (no socketpair to the TLS child)"
   ino=${sock#socket:[}; ino=${ino%]}
+  command -v ss >/dev/null || fail "ss is missing (Debian package iproute2, named in package/deps-test)"
   peer=$(ss -xaH | awk -v i="$ino" '$6 == i { print $8 }')
   [ -n "$peer" ] || fail "$name: the key process's socket $ino is not a connected Unix socket: $(ss -xaH | grep -w "$ino")"
   held=""

@@ -72,9 +72,13 @@ mkdir "$T/u" && cp "$SRV_CERT" "$SRV_KEY" "$CLIENT_CERT" "$CLIENT_KEY" "$CA" "$T
   && chown -R "$uid:$gid" "$T/u" && chmod 700 "$T/u" && chmod 600 "$T/u"/*.key \
   || fail "cannot give the key files to uid $uid"
 asuser=(setpriv --reuid="$uid" --regid="$gid" --clear-groups)
+# the programs, where that user can run them (the source tree may sit in
+# a home that others cannot enter, as /root)
+mkdir "$T/bin" && cp "$TOP/src/ucspitlsd" "$TOP/src/ucspitlsc" "$T/bin/" && chmod 755 "$T/bin" "$T/bin"/* \
+  || fail "cannot copy the programs for uid $uid"
 
 CERTFILE=$T/u/srv-ec.pem KEYFILE=$T/u/srv-ec.key \
-  start_bg uimm "${asuser[@]}" tcpserver -1 -H -R -l 0 127.0.0.1 0 ucspitlsd -i -K 20000 true
+  start_bg uimm "${asuser[@]}" tcpserver -1 -H -R -l 0 127.0.0.1 0 "$T/bin/ucspitlsd" -i -K 20000 true
 wait_file "$T/uimm.out"
 PORT=$(head -n 1 "$T/uimm.out")
 wait_port "$PORT"
@@ -89,7 +93,7 @@ stop uimm
 start_bg silent2 "$PY" "$APPS/silent-server.py" "$T/silent2.port"
 wait_file "$T/silent2.port"
 CERTFILE=$T/u/client.pem KEYFILE=$T/u/client.key CAFILE=$T/u/ca.pem start_bg ucli \
-  "${asuser[@]}" tcpclient -RHl0 127.0.0.1 "$(cat "$T/silent2.port")" ucspitlsc -i -y -K 20000 -k localhost true
+  "${asuser[@]}" tcpclient -RHl0 127.0.0.1 "$(cat "$T/silent2.port")" "$T/bin/ucspitlsc" -i -y -K 20000 -k localhost true
 check uclient "$PID_ucli" ucspitlsc "$uid"
 stop ucli
 stop silent2
