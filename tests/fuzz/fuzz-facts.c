@@ -120,13 +120,24 @@ static void check_escape (char const *src, size_t max)
   if (!max) check(!r) ;
   else
   {
-    size_t len ;
-    for (;;)
+     /* the escape of src[0..m): the whole units of src before m as they
+        are escaped in src, then 4 bytes for each byte of a UTF-8
+        sequence that m cuts (alone, no byte of it is valid) */
+    unsigned char const *u = (unsigned char const *)src ;
+    size_t len, b = 0, pb = 0, best = 0 ;
+    for (m = 0 ; m <= n ; m++)
     {
-      len = model_escape(want, (unsigned char const *)src, m, 1, units, &nu) ;
-      if (len <= max - 1) break ;
-      m-- ;
+      while (b < m)
+      {
+        size_t k = model_utf8(u + b, n - b) ;
+        size_t ik = k ? k : 1, ok = k ? k : u[b] >= 0x20 && u[b] < 0x7f && u[b] != '\\' && u[b] != ' ' ? 1 : 4 ;
+        if (b + ik > m) break ;
+        b += ik ; pb += ok ;
+      }
+      if (pb + 4 * (m - b) <= max - 1) best = m ;
     }
+    len = model_escape(want, u, best, 1, units, &nu) ;
+    check(len <= max - 1) ;
     want[len] = 0 ;
     check(r == len && !memcmp(dst, want, len + 1)) ;
   }
