@@ -2,10 +2,11 @@
 
 /* fuzz-opts: tlsopts_common (src/ucspi/opts.c), the options that both programs
    share, with any option letter and any argument.  Checked against a
-   model: -K and -I take a decimal number of milliseconds that fits in an
-   unsigned int, -v 0, 1 or 2, nothing else (no sign, no space, no
-   trailing junk, no overflow); the flag letters set exactly their flag;
-   any other letter is not taken and changes nothing. */
+   model: -K and -I take a decimal number of milliseconds of at most
+   INT_MAX (what the clock's arithmetic takes), -v 0, 1 or 2, nothing
+   else (no sign, no space, no trailing junk, no overflow); the flag
+   letters (-C among them) set exactly their flag; any other letter is
+   not taken and changes nothing. */
 
 #include <limits.h>
 #include <stddef.h>
@@ -15,7 +16,7 @@
 
 #include "ucspitls.h"
 
- /* 1 and *u set when s is a decimal unsigned int, 0 if not */
+ /* 1 and *u set when s is a decimal number of at most INT_MAX, 0 if not */
 static int number (char const *s, unsigned int *u)
 {
   unsigned long long v = 0 ;
@@ -24,7 +25,7 @@ static int number (char const *s, unsigned int *u)
   {
     if (*s < '0' || *s > '9') return 0 ;
     v = v * 10 + (unsigned int)(*s - '0') ;
-    if (v > UINT_MAX) return 0 ;
+    if (v > INT_MAX) return 0 ;
   }
   *u = (unsigned int)v ;
   return 1 ;
@@ -49,6 +50,7 @@ int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
     case 'j' : want.strict_eof = 0 ; expect = 1 ; break ;
     case 'Z' : want.keepenv = 1 ; expect = 1 ; break ;
     case 'z' : want.keepenv = 0 ; expect = 1 ; break ;
+    case 'C' : want.check = 1 ; expect = 1 ; break ;
     case 'K' : expect = number(arg, &u) ? 1 : -1 ; if (expect == 1) want.kto = u ; break ;
     case 'I' : expect = number(arg, &u) ? 1 : -1 ; if (expect == 1) want.ito = u ; break ;
     case 'v' : expect = number(arg, &u) && u <= 2 ? 1 : -1 ; if (expect == 1) want.verbosity = u ; break ;
@@ -59,7 +61,8 @@ int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
   if ((o.kto != want.kto || o.ito != want.ito || o.verbosity != want.verbosity
    || o.closenotify != want.closenotify || o.strict_eof != want.strict_eof
    || o.immediate != want.immediate || o.keepenv != want.keepenv
-   || o.clientcert != want.clientcert || o.snilevel != want.snilevel)) abort() ;
+   || o.clientcert != want.clientcert || o.snilevel != want.snilevel
+   || o.check != want.check || o.setids != want.setids)) abort() ;
   free(arg) ;
   return 0 ;
 }
