@@ -39,7 +39,7 @@ static int dropped (char const *s, size_t n)
 static void putline (smtp *r, char const *s, size_t n, char sep)
 {
   size_t k = n > 3 && (s[3] == ' ' || s[3] == '-') ? 4 : 3 ;
-  if (n < 3) { iobuf_put(&r->cout, s, n) ; return ; }
+  if (n < 4) { iobuf_put(&r->cout, s, n) ; return ; }
   iobuf_put(&r->cout, s, 3) ;
   iobuf_put(&r->cout, &sep, 1) ;
   iobuf_put(&r->cout, s + k, n - k) ;

@@ -69,8 +69,8 @@ int tls_cert_info (unsigned char const *der, size_t len, tlscertinfo *ci)
 size_t tls_time_fmt (int64_t t, char *s)
 {
   static char const mon[] = "JanFebMarAprMayJunJulAugSepOctNovDec" ;
-  int64_t z = (t >= 0 ? t : t - 86399) / 86400 + 719468, era ;
-  unsigned int doe, yoe, doy, mp, d, m, secs = (unsigned int)(t - ((t >= 0 ? t : t - 86399) / 86400) * 86400) ;
+  int64_t z = t / 86400 - (t % 86400 < 0) + 719468, era ;
+  unsigned int doe, yoe, doy, mp, d, m, secs = (unsigned int)(t % 86400 + (t % 86400 < 0 ? 86400 : 0)) ;
   int64_t y ;
   era = (z >= 0 ? z : z - 146096) / 146097 ;
   doe = (unsigned int)(z - era * 146097) ;

@@ -172,9 +172,9 @@ size_t dn_format (unsigned char const *s, size_t len, char *dst, size_t max, int
     unsigned int k = style == DN_RFC4514 ? n - 1 - i : i ;
     if (style == DN_ONELINE) put(&o, "/", 1) ;
     else if (i) put(&o, ",", 1) ;
-    if (!put_rdn(&o, rdns[k], style)) return 0 ;
+    if (!put_rdn(&o, rdns[k], style)) { dst[0] = 0 ; return 0 ; }
   }
-  if (o.full) return 0 ;
+  if (o.full) { dst[0] = 0 ; return 0 ; }
   dst[o.len] = 0 ;
   return o.len ;
 }
@@ -195,9 +195,9 @@ size_t dn_attr (unsigned char const *s, size_t len, unsigned char const *oid, si
     {
       tlsder atv, o2, val, whole ;
       unsigned int tag ;
-      if (!tls_der_next(&rdn, &tag, &atv, 0) || tag != 0x30) return 0 ;
-      if (!tls_der_next(&atv, &tag, &o2, 0) || tag != 0x06) return 0 ;
-      if (!tls_der_next(&atv, &tag, &val, &whole)) return 0 ;
+      if (!tls_der_next(&rdn, &tag, &atv, 0) || tag != 0x30) { dst[0] = 0 ; return 0 ; }
+      if (!tls_der_next(&atv, &tag, &o2, 0) || tag != 0x06) { dst[0] = 0 ; return 0 ; }
+      if (!tls_der_next(&atv, &tag, &val, &whole)) { dst[0] = 0 ; return 0 ; }
       if (o2.len == oidlen && !memcmp(o2.s, oid, oidlen))
       {
         out o = { .s = dst, .len = 0, .max = max - 1, .full = 0 } ;

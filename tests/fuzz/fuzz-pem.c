@@ -2,7 +2,7 @@
 
 /* fuzz-pem: what reads the certificate, key and anchor files: our PEM
    decoder (src/tls/tls_pem.c), the public point that a key file carries
-   (ec_pub in src/tls/tls_load.c), and whole files through the loaders
+   (key_pub in src/tls/tls_load.c), and whole files through the loaders
    (tls_load_cred, tls_load_anchors, with BearSSL's decoders behind them),
    on arbitrary file contents. Both sources are included here, for the
    static functions and for the macros around them.
@@ -28,8 +28,10 @@
        model's objects, names and bytes, in order, each inside the output
        buffer, which is as long as the input (allocated so: ASan sees a
        byte past it), the objects one after the other;
-     - ec_pub, against a model of SEC1's ECPrivateKey and PKCS#8 around
-       it: the same point, or none, never more than the buffer;
+     - key_pub, against a model of SEC1's ECPrivateKey, PKCS#1's
+       RSAPrivateKey and PKCS#8 around either: the same point or modulus
+       (its INTEGER's leading zeros dropped), or none, never more than
+       the buffer;
      - tls_load_cred (matching the key by its point, and by computing):
        a loaded pair has a chain inside its certificate buffer and an RSA
        or EC key; tls_load_anchors, strict (CAFILE) and lenient (a file of
@@ -322,9 +324,12 @@ static void fuzz_pem (unsigned char const *s, size_t len)
   free(mout) ;
 }
 
- /* the model of ec_pub: SEC1's ECPrivateKey { 1, key, [0] params, [1]
-    BIT STRING point }, or PKCS#8 { 0, algorithm, OCTET STRING { that } },
-    TLVs as tls_der_next reads them */
+ /* the model of key_pub: SEC1's ECPrivateKey { 1, key, [0] params, [1]
+    BIT STRING point }, PKCS#1's RSAPrivateKey { 0, INTEGER modulus, ... },
+    or PKCS#8 { 0, algorithm, OCTET STRING { either } }, TLVs as
+    tls_der_next reads them */
+
+#define PUBMAX 512
 
 typedef struct tlv_s { unsigned int tag ; unsigned char const *v ; size_t len ; } tlv ;
 
@@ -358,7 +363,15 @@ static size_t model_ecpub (unsigned char const *s, size_t n, unsigned char const
   if (!model_tlv(&p, &m, &ver) || ver.tag != 0x02 || ver.len != 1) return 0 ;
   if (ver.v[0] == 0)
   {
-    if (!model_tlv(&p, &m, &t) || t.tag != 0x30 || !model_tlv(&p, &m, &t) || t.tag != 0x04) return 0 ;
+    if (!model_tlv(&p, &m, &t)) return 0 ;
+    if (t.tag == 0x02)  /* PKCS#1 */
+    {
+      while (t.len && !t.v[0]) { t.v++ ; t.len-- ; }
+      if (!t.len || t.len > PUBMAX) return 0 ;
+      *q = t.v ;
+      return t.len ;
+    }
+    if (t.tag != 0x30 || !model_tlv(&p, &m, &t) || t.tag != 0x04) return 0 ;
     return model_ecpub(t.v, t.len, q) ;
   }
   if (ver.v[0] != 1 || !model_tlv(&p, &m, &t) || t.tag != 0x04) return 0 ;
@@ -370,7 +383,7 @@ static size_t model_ecpub (unsigned char const *s, size_t n, unsigned char const
       tlv bits ;
       unsigned char const *b = t.v ;
       size_t bn = t.len ;
-      if (!model_tlv(&b, &bn, &bits) || bits.tag != 0x03 || bits.len < 2 || bits.v[0] || bits.len - 1 > BR_EC_KBUF_PUB_MAX_SIZE) return 0 ;
+      if (!model_tlv(&b, &bn, &bits) || bits.tag != 0x03 || bits.len < 2 || bits.v[0] || bits.len - 1 > PUBMAX) return 0 ;
       *q = bits.v + 1 ;
       return bits.len - 1 ;
     }
@@ -380,14 +393,14 @@ static size_t model_ecpub (unsigned char const *s, size_t n, unsigned char const
 
 static void fuzz_ecpub (unsigned char const *data, size_t len)
 {
-  unsigned char *in = malloc(len ? len : 1), *q = malloc(BR_EC_KBUF_PUB_MAX_SIZE) ;
+  unsigned char *in = malloc(len ? len : 1), *q = malloc(PUBMAX) ;
   unsigned char const *mq = 0 ;
   size_t n, mn ;
   check(in && q) ;
   memcpy(in, data, len) ;
-  n = ec_pub(in, len, q) ;
+  n = key_pub(in, len, q) ;
   mn = model_ecpub(in, len, &mq) ;
-  check(n == mn && n <= BR_EC_KBUF_PUB_MAX_SIZE) ;
+  check(n == mn && n <= PUBMAX) ;
   if (n) check(!memcmp(q, mq, n)) ;
   free(q) ;
   free(in) ;
