@@ -35,10 +35,15 @@ static int dropped (char const *s, size_t n)
   return 0 ;
 }
 
+static int hassep (char const *s, size_t n)  /* "250-" or "250 " */
+{
+  return n > 3 && (s[3] == ' ' || s[3] == '-') ;
+}
+
  /* a reply line again, with sep after its code */
 static void putline (smtp *r, char const *s, size_t n, char sep)
 {
-  size_t k = n > 3 && (s[3] == ' ' || s[3] == '-') ? 4 : 3 ;
+  size_t k = hassep(s, n) ? 4 : 3 ;
   if (n < 4) { iobuf_put(&r->cout, s, n) ; return ; }
   iobuf_put(&r->cout, s, 3) ;
   iobuf_put(&r->cout, &sep, 1) ;
@@ -52,14 +57,19 @@ static int addtls (smtp const *r)
 
  /* the EHLO reply is one line late: a line is sent when the next kept
     one shows that it is not the last. A keyword line that was cut is
-    dropped: cut short, it would name another extension */
+    dropped: cut short, it would name another extension. A line at the
+    limit with no separator after its code ("250XYZ") is one byte over
+    it once putline gives it one: it counts as cut, and the first line
+    is cut once more */
 static void ehlo (smtp *r, char const *s, size_t n, int final, int cut)
 {
-  if (!r->ehlolines++ || !(cut || dropped(s, n)))
+  int over = n == SMTP_RLINEMAX && !hassep(s, n) ;
+  if (!r->ehlolines++ || !(cut || over || dropped(s, n)))
   {
     if (r->pendlen) putline(r, r->pend, r->pendlen, '-') ;
     memcpy(r->pend, s, n) ;
     r->pendlen = n ;
+    if (over) { r->pendlen-- ; memcpy(r->pend + r->pendlen - 2, "\r\n", 2) ; }
     r->ehlokept++ ;
   }
   if (!final) return ;

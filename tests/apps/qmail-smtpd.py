@@ -32,6 +32,10 @@ Environment (test controls, not qmail's):
   QMAIL_EHLO_LONG_AT "middle" (default): that line between PIPELINING
                      and 8BITMIME; "last": it ends the reply; "first": the
                      first line, "250-mx.test xxx...", is that long
+  QMAIL_EHLO_NOSEP   "1": that line has no separator after its code
+                     ("250XLONG xxx...", "250mx.test xxx...", still N
+                     bytes), which makes it the reply's last line: the
+                     lines after it are left out
 """
 
 import fcntl
@@ -166,15 +170,23 @@ def blast():
 def ehlo():
     long_n = int(os.environ.get("QMAIL_EHLO_LONG", "0"))
     at = os.environ.get("QMAIL_EHLO_LONG_AT", "middle")
+    nosep = os.environ.get("QMAIL_EHLO_NOSEP") == "1"
     lines = [HOST, "PIPELINING"]
+    long_i = -1
     if long_n and at == "first":
         lines[0] = HOST + " " + "x" * (long_n - len(HOST) - 5)
+        long_i = 0
     if long_n and at == "middle":
         lines.append("XLONG " + "x" * (long_n - 10))
+        long_i = len(lines) - 1
     lines.append("8BITMIME")
     if long_n and at == "last":
         lines.append("XLONG " + "x" * (long_n - 10))
+        long_i = len(lines) - 1
     for i, ln in enumerate(lines):
+        if nosep and i == long_i:
+            out.put("250%sx\r\n" % ln)
+            break
         out.put("250%s%s\r\n" % (" " if i == len(lines) - 1 else "-", ln))
 
 
