@@ -44,13 +44,21 @@ proc_alive() { [ -e "/proc/$1" ] && [ "$(_pstate "$1")" != Z ]; }
 
 _one_child() { [ "$(children "$1" | wc -l)" = 1 ]; }
 
+_cmd() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null; }
+_isrx() { _cmd "$1" | grep -q 'record-exit'; }
+# a fork that has not exec'd yet still has its parent's command line
+_execd() { [ "$(_cmd "$1")" != "$(_cmd "$2")" ]; }
+
 conn_prog() {
   local top=$1 c
   wait_for 10 _one_child "$top" || fail "not one connection process under $top: [$(children "$top" | tr '\n' ' ')]"
   c=$(children "$top")
-  if tr '\0' ' ' <"/proc/$c/cmdline" 2>/dev/null | grep -q 'record-exit'; then
+  wait_for 10 _execd "$top" "$c" || fail "the child $c of $top did not exec"
+  if _isrx "$c"; then   # tcpserver -> record-exit -> prog
     wait_for 10 _one_child "$c" || fail "record-exit $c under $top has not one child: [$(children "$c" | tr '\n' ' ')]"
+    top=$c
     c=$(children "$c")
+    wait_for 10 _execd "$top" "$c" || fail "the child $c of record-exit $top did not exec"
   fi
   CONN_PROG=$c
 }
