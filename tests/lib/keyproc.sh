@@ -51,6 +51,9 @@ _execd() { [ "$(_cmd "$1")" != "$(_cmd "$2")" ]; }
 
 conn_prog() {
   local top=$1 c
+  # start_bg's subshell forks (sed, for its fds) before it execs: wait
+  # until top is the program, no longer a copy of this shell
+  wait_for 10 _execd "$$" "$top" || fail "$top did not exec"
   wait_for 10 _one_child "$top" || fail "not one connection process under $top: [$(children "$top" | tr '\n' ' ')]"
   c=$(children "$top")
   wait_for 10 _execd "$top" "$c" || fail "the child $c of $top did not exec"
