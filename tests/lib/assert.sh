@@ -7,6 +7,10 @@
 #   with_timeout SECS cmd...    run cmd, killed after SECS (exit 124; KILL 3 s
 #                               later if it ignores TERM)
 #   fail MSG / pass             end the test
+#   skip REASON                 end the test as skipped (exit 77): what it
+#                               needs cannot be had without harm to this
+#                               machine (a package that would replace one
+#                               of the user's); tests/run counts it
 #   assert_eq EXPECTED ACTUAL [WHAT]
 #   assert_contains HAYSTACK NEEDLE [WHAT]     (fixed string)
 #   assert_not_contains HAYSTACK NEEDLE [WHAT]
@@ -38,6 +42,11 @@ fail() {
 pass() {
   say "ok: $TESTNAME"
   exit 0
+}
+
+skip() {
+  say "skip: $TESTNAME: $*"
+  exit 77
 }
 
 assert_eq() {
