@@ -13,7 +13,13 @@
 # limbs, whole or in part; and for the key file's DER bytes, its PEM text
 # and each PEM line that encodes a secret.  Cases: ucspitlsd delayed
 # (STARTTLS, EC and RSA keys), ucspitlsd -i (EC and RSA), ucspitlsc -i -y
-# (the client certificate's EC key) against ucspitlsd -i -y.
+# (the client certificate's EC key) against ucspitlsd -i -y.  And the
+# layout where CERTFILE and KEYFILE name one file that holds both the
+# certificate and the key (EC: certificate first; RSA: key first):
+# ucspitlsd -i (the TLS child, and before the ClientHello the ucspitlsd
+# that read the file and execs prog), ucspitlsc -i -y with such a file
+# for its client certificate, EC and RSA; the chain loader reads that
+# file too, and must leave nothing of the key behind.
 # The scan is first shown to find what it looks for: in a process that
 # holds a key file's bytes and the integers that `openssl pkey -text`
 # prints (big-endian: a control independent of memscan's DER parser), and
@@ -90,14 +96,14 @@ check() {
 }
 
 # server NAME KEY CERT OPTS... -- a session to ucspitlsd OPTS (smtpish.py
-# as prog), scanned while the handshake waits for the ClientHello (after
+# as prog; KEYFILE=$COMBINED if set, else KEY), scanned while the handshake waits for the ClientHello (after
 # the 220 to STARTTLS in delayed mode; in immediate mode prog is then
 # still ucspitlsd, which read the key for its configuration check), and
 # once established
 server() {
   local name=$1 key=$2 cert=$3 starttls=--starttls; shift 3
   case " $* " in *' -i '*) starttls="" ;; esac
-  CERTFILE=$cert KEYFILE=$key TEST_STATUS_FILE=$T/$name.status start_tcpserver "$name" \
+  CERTFILE=$cert KEYFILE=${COMBINED:-$key} TEST_STATUS_FILE=$T/$name.status start_tcpserver "$name" \
     ucspitlsd "$@" "$PY" "$APPS/smtpish.py" y
   holdclient "${name}_c" -p "$PORT" --ca "$CA" --gate $starttls
   hold_wait "${name}_c" connected
@@ -127,27 +133,49 @@ server immediate_rsa "$RSA_KEY" "$RSA_CERT" -i
 # client's processes but its key process, while the handshake waits for a
 # server that never answers; in none once a session is established (with
 # ucspitlsd -i -y, which asks for the certificate)
-start_bg silent "$PY" "$APPS/silent-server.py" "$T/silent.port"
-wait_file "$T/silent.port"
-CERTFILE=$CLIENT_CERT KEYFILE=$CLIENT_KEY CAFILE=$CA start_bg cli0 \
-  tcpclient -RHl0 127.0.0.1 "$(cat "$T/silent.port")" ucspitlsc -i -y -K 20000 -k localhost true
-wait_for 5 eval 'conn_procs "$PID_cli0" ucspitlsc; [ -n "$CONN_TLS" ]' || fail "client: no TLS child"
-wait_for 2 _has_keyproc "$PID_cli0" ucspitlsc || :
-check client_before "$CLIENT_KEY" "$PID_cli0" ucspitlsc --sock "remote=$(cat "$T/silent.port")"
-stop cli0
-stop silent
+# client NAME KEY CERTFILE KEYFILE
+client() {
+  local name=$1 key=$2 cert=$3 keyfile=$4
+  start_bg "${name}_silent" "$PY" "$APPS/silent-server.py" "$T/${name}_silent.port"
+  wait_file "$T/${name}_silent.port"
+  CERTFILE=$cert KEYFILE=$keyfile CAFILE=$CA start_bg "${name}_0" \
+    tcpclient -RHl0 127.0.0.1 "$(cat "$T/${name}_silent.port")" ucspitlsc -i -y -K 20000 -k localhost true
+  local pid0
+  pid0=$(eval echo "\$PID_${name}_0")
+  wait_for 5 eval 'conn_procs "$pid0" ucspitlsc; [ -n "$CONN_TLS" ]' || fail "$name: no TLS child"
+  wait_for 2 _has_keyproc "$pid0" ucspitlsc || :
+  check "${name}_before" "$key" "$pid0" ucspitlsc --sock "remote=$(cat "$T/${name}_silent.port")"
+  stop "${name}_0"
+  stop "${name}_silent"
 
-CERTFILE=$SRV_CERT KEYFILE=$SRV_KEY CAFILE=$CA TEST_STATUS_FILE=$T/srvy.status \
-  start_tcpserver srvy ucspitlsd -i -y "$PY" "$APPS/smtpish.py"
-mkdir -p "$T/cli.d"
-CERTFILE=$CLIENT_CERT KEYFILE=$CLIENT_KEY CAFILE=$CA PYTHONPATH=$APPS start_bg cli \
-  tcpclient -RHl0 127.0.0.1 "$PORT" ucspitlsc -i -y -k localhost \
-  "$PY" "$APPS/holdclient.py" --ucspi 6,7 --dir "$T/cli.d"
-hold_wait cli ready 30
-check client "$CLIENT_KEY" "$PID_cli" ucspitlsc --sock "remote=$PORT"
-touch "$T/cli.d/go"
-wait_gone "$PID_cli" 20 || fail "client: ucspitlsc's prog did not end"
-assert_file_contains "$T/cli.out" ok "client session"
-wait_lines "$T/srvy.status" 1 20
-assert_eq "exit 0" "$(cat "$T/srvy.status")" "ucspitlsd -i -y status (the client certificate was accepted)"
+  CERTFILE=$SRV_CERT KEYFILE=$SRV_KEY CAFILE=$CA TEST_STATUS_FILE=$T/${name}_srv.status \
+    start_tcpserver "${name}_srv" ucspitlsd -i -y "$PY" "$APPS/smtpish.py"
+  mkdir -p "$T/$name.d"
+  CERTFILE=$cert KEYFILE=$keyfile CAFILE=$CA PYTHONPATH=$APPS start_bg "$name" \
+    tcpclient -RHl0 127.0.0.1 "$PORT" ucspitlsc -i -y -k localhost \
+    "$PY" "$APPS/holdclient.py" --ucspi 6,7 --dir "$T/$name.d"
+  hold_wait "$name" ready 30
+  local pid
+  pid=$(eval echo "\$PID_$name")
+  check "$name" "$key" "$pid" ucspitlsc --sock "remote=$PORT"
+  touch "$T/$name.d/go"
+  wait_gone "$pid" 20 || fail "$name: ucspitlsc's prog did not end"
+  assert_file_contains "$T/$name.out" ok "$name session"
+  wait_lines "$T/${name}_srv.status" 1 20
+  assert_eq "exit 0" "$(cat "$T/${name}_srv.status")" "$name: ucspitlsd -i -y status (the client certificate was accepted)"
+  stop "${name}_srv"
+}
+client client "$CLIENT_KEY" "$CLIENT_CERT" "$CLIENT_KEY"
+
+# 4. one file for CERTFILE and KEYFILE, on both programs
+cat "$SRV_CERT" "$SRV_KEY" >"$T/ec-combined.pem"
+cat "$RSA_KEY" "$RSA_CERT" >"$T/rsa-combined.pem"
+COMBINED=$T/ec-combined.pem server combined_ec "$SRV_KEY" "$T/ec-combined.pem" -i
+COMBINED=$T/rsa-combined.pem server combined_rsa "$RSA_KEY" "$T/rsa-combined.pem" -i
+COMBINED=$T/ec-combined.pem server combined_ec_delayed "$SRV_KEY" "$T/ec-combined.pem"
+leaf_cert rsaclient /CN=rsaclient/O=Test clientAuth rsa
+cat "$CLIENT_CERT" "$CLIENT_KEY" >"$T/client-combined.pem"
+cat "$T/rsaclient.key" "$T/rsaclient.pem" >"$T/rsaclient-combined.pem"
+client client_combined_ec "$CLIENT_KEY" "$T/client-combined.pem" "$T/client-combined.pem"
+client client_combined_rsa "$T/rsaclient.key" "$T/rsaclient-combined.pem" "$T/rsaclient-combined.pem"
 pass

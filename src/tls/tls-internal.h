@@ -34,6 +34,10 @@ extern int tls_der_expect (tlsder *, unsigned int, tlsder *) ;
 typedef void tlspem_func (void *, char const *, char const *, unsigned char const *, size_t) ;
 extern int tls_pem_looks (char const *, size_t) ;
 extern void tls_pem_each (char const *, char const *, size_t, unsigned char *, tlspem_func *, void *) ;
+ /* the objects whose name the predicate wants only; the others are not
+    decoded */
+typedef int tlspem_want (char const *) ;
+extern void tls_pem_select (char const *, char const *, size_t, unsigned char *, tlspem_want *, tlspem_func *, void *) ;
 
  /* credentials: tls_load.c. Each loader dies 96 naming the file. */
 
@@ -58,6 +62,13 @@ struct tlsanchors_s
   br_x509_trust_anchor *ta ;
   size_t n ;
 } ;
+
+ /* the bounds of a certificate chain, which the key process passes on
+    in one message: 4 bytes, then 3 and the certificate for each */
+#define TLS_CHAIN_MAX 65536
+#define TLS_CHAIN_MAX_S "65536"
+#define TLS_CHAIN_CERTS 255
+#define TLS_CHAIN_CERTS_S "255"
 
  /* full: match the key to the certificate by computing its public key,
     not by the public key that an EC key file carries */

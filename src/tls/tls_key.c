@@ -88,7 +88,7 @@ static void hygiene (pid_t parent)
   if (getppid() != parent) _exit(0) ;  /* the parent died before PDEATHSIG was armed */
 }
 
-#define CHAIN_MAX 65536
+#define CHAIN_MAX TLS_CHAIN_MAX
 
 static void select_pair (int fd, tlscred *c, tlsopts const *o, char const *const *envp, int isserver, unsigned char const *name, size_t n)
 {

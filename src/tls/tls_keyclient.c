@@ -20,7 +20,7 @@
 
 #include "tls-internal.h"
 
-#define CHAIN_MAX 65536
+#define CHAIN_MAX TLS_CHAIN_MAX
 
 tain tls_handshake_deadline ;
 int tls_key_failed = 0 ;

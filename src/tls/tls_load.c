@@ -91,7 +91,12 @@ static int is_cert (char const *name)
 }
 
  /* certificate chains: the certificates point into the decoded file,
-    which lives as long as the tlscred */
+    which lives as long as the tlscred. The file may hold the key too
+    (CERTFILE and KEYFILE the same file): only its certificates are
+    decoded, and its text is wiped, so that the chain leaves nothing of
+    the key behind. The bounds are the key process's, which passes the
+    chain on in one message: every check and every handshake refuses the
+    same chains. */
 
 static void add_cert (void *ctx, char const *file, char const *name, unsigned char const *s, size_t len)
 {
@@ -109,14 +114,29 @@ static void add_cert (void *ctx, char const *file, char const *name, unsigned ch
 
 static void nop_dn (void *ctx, void const *s, size_t n) { (void)ctx ; (void)s ; (void)n ; }
 
+static void chain_bounds (tlscred const *c, char const *certfile)
+{
+  size_t len = 4 ;
+  if (c->chainlen > TLS_CHAIN_CERTS)
+    dieconf("too many certificates in ", certfile, ": a chain has at most " TLS_CHAIN_CERTS_S) ;
+  for (size_t i = 0 ; i < c->chainlen ; i++)
+  {
+    if (c->chain[i].data_len > TLS_CHAIN_MAX - len - 3)
+      dieconf("certificate chain too long in ", certfile, ": a chain has at most " TLS_CHAIN_MAX_S " bytes, with 3 for each certificate and 4 more") ;
+    len += 3 + c->chain[i].data_len ;
+  }
+}
+
 void tls_load_chain (tlscred *c, char const *certfile)
 {
   tlsfile f ;
   readfile_or_die(&f, "certificate", certfile) ;
   c->chain = 0 ; c->chainlen = 0 ;
-  tls_pem_each(certfile, f.s, f.len, f.der, &add_cert, c) ;
-  if (!c->chainlen) dieconf("no certificate found in ", certfile) ;
+  tls_pem_select(certfile, f.s, f.len, f.der, &is_cert, &add_cert, c) ;
+  explicit_bzero(f.s, f.len) ;
   free(f.s) ;
+  if (!c->chainlen) dieconf("no certificate found in ", certfile) ;
+  chain_bounds(c, certfile) ;
   c->certbuf = f.der ;
   br_x509_decoder_init(&c->dec, &nop_dn, 0) ;
   br_x509_decoder_push(&c->dec, c->chain[0].data, c->chain[0].data_len) ;
@@ -340,7 +360,7 @@ static void anchors_file (taload *t, char const *file, int fromdir)
     if (fromdir && errno == EISDIR) return ;
     strerr_diefusys(UCSPITLS_EXIT_CONF, "read ", "CA", " file ", file) ;
   }
-  if (!fromdir || tls_pem_looks(f.s, f.len)) tls_pem_each(file, f.s, f.len, f.der, &add_anchor, t) ;
+  if (!fromdir || tls_pem_looks(f.s, f.len)) tls_pem_select(file, f.s, f.len, f.der, &is_cert, &add_anchor, t) ;
   free(f.s) ; free(f.der) ;
 }
 

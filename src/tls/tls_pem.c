@@ -8,7 +8,9 @@
 
    The decoded bytes go to a buffer that the caller gives, as long as
    the file: nothing is allocated here, so that a key's bytes are only
-   where the caller can wipe them. */
+   where the caller can wipe them. An object that the caller does not
+   want (a key in a certificate file) is skipped, not decoded: its bytes
+   are then only in the file's text, which the caller wipes. */
 
 #include <string.h>
 
@@ -84,7 +86,26 @@ int tls_pem_looks (char const *s, size_t len)
   return 0 ;
 }
 
+/* past an object not wanted: the length up to and with its END line, 0
+   if it never ends */
+static size_t skip (char const *s, size_t len)
+{
+  size_t i = 0 ;
+  while (i < len)
+  {
+    size_t ll = linelen(s + i, len - i) ;
+    if (starts(s + i, ll, "-----END ")) return i + ll + (i + ll < len) ;
+    i += ll + 1 ;
+  }
+  return 0 ;
+}
+
 void tls_pem_each (char const *file, char const *s, size_t len, unsigned char *out, tlspem_func *f, void *ctx)
+{
+  tls_pem_select(file, s, len, out, 0, f, ctx) ;
+}
+
+void tls_pem_select (char const *file, char const *s, size_t len, unsigned char *out, tlspem_want *want, tlspem_func *f, void *ctx)
 {
   size_t i = 0 ;
   if (!tls_pem_looks(s, len))
@@ -108,6 +129,13 @@ void tls_pem_each (char const *file, char const *s, size_t len, unsigned char *o
       memcpy(name, nm, m) ; name[m] = 0 ;
       i += ll + 1 ;
       if (i > len) dieconf("truncated PEM object in ", file) ;
+      if (want && !(*want)(name))
+      {
+        k = skip(s + i, len - i) ;
+        if (!k) dieconf("truncated PEM object in ", file) ;
+        i += k ;
+        continue ;
+      }
       k = body(file, s + i, len - i, out, &outlen) ;
       if (!k) dieconf("truncated PEM object in ", file) ;
       (*f)(ctx, file, name, out, outlen) ;
