@@ -237,7 +237,10 @@ static int key_matches (tlscred *c, br_x509_pkey const *pk, int full)
   else
   {
     br_rsa_private_key const *sk = br_skey_decoder_get_rsa(&c->key) ;
-    br_rsa_compute_modulus cm = br_rsa_compute_modulus_get_default() ;
+     /* i15, not the default: BearSSL 0.6's i31 code (the default) has
+        too small a buffer for the factors of a 4096-bit key, and finds
+        no modulus for it */
+    br_rsa_compute_modulus cm = &br_rsa_i15_compute_modulus ;
     unsigned char mod[512] ;
     unsigned char const *n = pk->key.rsa.n, *m = c->pub ;
     size_t nlen = pk->key.rsa.nlen, mlen = c->publen ;
