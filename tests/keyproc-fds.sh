@@ -8,7 +8,10 @@
 # no fd on the key file (an open key file would give it the key).
 # ucspitlsd -i, ucspitlsd delayed (after the 220 to STARTTLS), and
 # ucspitlsc -i -y (the client certificate's key, against a server that
-# never answers).
+# never answers).  None of the key process's fds 0, 1 and 2 is a socket:
+# also not when the program's stderr is the connection, as inetd-style
+# launchers give it (ucspitlsd -i with 2>&1 under tcpserver, ucspitlsc
+# with 2>&7 under tcpclient).
 . "$(dirname "$0")/lib.sh"
 certs
 
@@ -28,6 +31,7 @@ check_fds() {
     say "$name: key process $kpid: fd $n -> $target"
     case $n in
       0|1|2)
+        case $target in socket:*) fail "$name: the key process's fd $n is a socket ($target)" ;; esac
         [ "$target" = /dev/null ] || [ "$target" = "$err" ] \
           || fail "$name: the key process's fd $n is on $target, not /dev/null nor stderr ($err)"
         ;;
@@ -62,7 +66,7 @@ server() {
   local starttls=--starttls
   case " $* " in *' -i '*) starttls="" ;; esac
   CERTFILE=$SRV_CERT KEYFILE=$T/srv.key TEST_STATUS_FILE=$T/$name.status \
-    start_tcpserver "$name" ucspitlsd "$@" "$PY" "$APPS/smtpish.py" y
+    start_tcpserver "$name" ${INETD:+sh -c 'exec "$@" 2>&1' sh} ucspitlsd "$@" "$PY" "$APPS/smtpish.py" y
   holdclient "${name}_c" -p "$PORT" --ca "$CA" --gate $starttls
   hold_wait "${name}_c" connected
   conn_prog "$(eval echo "\$PID_$name")"; prog=$CONN_PROG
@@ -77,6 +81,7 @@ server() {
 
 server imm -i
 server del
+INETD=1 server imm_inetd -i
 
 # the client: a server that reads and never answers
 start_bg silent "$PY" "$APPS/silent-server.py" "$T/silent.port"
@@ -87,4 +92,15 @@ wait_keyproc "$PID_cli" ucspitlsc
 check_fds client "$KPID" "$CONN_TLS" "$T/client.key"
 stop cli
 stop silent
+start_bg silent2 "$PY" "$APPS/silent-server.py" "$T/silent2.port"
+wait_file "$T/silent2.port"
+CERTFILE=$CLIENT_CERT KEYFILE=$T/client.key CAFILE=$CA start_bg cli2 \
+  tcpclient -RHl0 127.0.0.1 "$(cat "$T/silent2.port")" sh -c 'exec "$@" 2>&7' sh \
+  ucspitlsc -i -y -K 20000 -k localhost true
+wait_for 10 eval '[ "$(proc_comm "$PID_cli2")" = ucspitlsc ]' || fail "client_inetd: tcpclient did not exec ucspitlsc"
+wait_keyproc "$PID_cli2" ucspitlsc
+case $(readlink "/proc/$CONN_TLS/fd/2") in socket:*) ;; *) fail "client_inetd: the TLS child's stderr is not the connection" ;; esac
+check_fds client_inetd "$KPID" "$CONN_TLS" "$T/client.key"
+stop cli2
+stop silent2
 pass

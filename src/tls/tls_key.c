@@ -7,7 +7,8 @@
 
      - it keeps nothing of its parent's fds but its end of a socketpair
        and stderr (0 and 1 are /dev/null): it reads nothing from the
-       network or from prog;
+       network or from prog; a stderr that is a socket is /dev/null too,
+       since under inetd-style launchers that is the connection;
      - it is not dumpable, has no core file, and dies with its parent;
      - it reads one request to select a pair (the server name that the
        client asked for; the client's own pair on the client side),
@@ -35,6 +36,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <skalibs/allreadwrite.h>
 #include <skalibs/djbunix.h>
@@ -65,6 +67,7 @@ static void reply (int fd, unsigned char const *s, size_t n)
  /* alone with the socketpair: fd 3 */
 static int isolate (int fd)
 {
+  struct stat st ;
   int null ;
   if (fd != 3)
   {
@@ -75,6 +78,7 @@ static int isolate (int fd)
   null = open("/dev/null", O_RDWR) ;
   if (null == -1) _exit(UCSPITLS_EXIT_SYS) ;
   if ((null != 0 && dup2(null, 0) == -1) || (null != 1 && dup2(null, 1) == -1)) _exit(UCSPITLS_EXIT_SYS) ;
+  if (null != 2 && fstat(2, &st) == 0 && S_ISSOCK(st.st_mode) && dup2(null, 2) == -1) _exit(UCSPITLS_EXIT_SYS) ;
   if (null > 2) fd_close(null) ;
   return 3 ;
 }
