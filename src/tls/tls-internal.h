@@ -252,7 +252,7 @@ extern void tlsloop_die_tls (tlsloop const *, char const *, char const *, char c
 extern void tlsloop_die_engine (tlsloop *, int) __attribute__((noreturn)) ;
 extern void tlsloop_die_sys (tlsloop *, char const *) __attribute__((noreturn)) ;
 extern void tlsloop_die_timeout (tlsloop const *, char const *, unsigned int, char const *) __attribute__((noreturn)) ;
-extern void tlsloop_copy_sni (tlsloop *) ;
+extern void tlsloop_copy_sni (tlsloop const *) ;
 
  /* the child's last words are fatal ones, but it exits through tlsloop_finish() */
 #define tlsloop_warnf(...) strerr_warn(PROG, ": fatal: ", __VA_ARGS__)

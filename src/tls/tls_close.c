@@ -26,6 +26,7 @@
 
 void tlsloop_finish (tlsloop const *l, int e, char const *end)
 {
+  if (!l->hsdone) tlsloop_copy_sni(l) ;  /* a handshake cut short: the name that the client sent, if it did */
   log_end(l->o, l->f, l->in, l->out, end) ;
   _exit(e) ;
 }
@@ -37,7 +38,7 @@ void tlsloop_die_tls (tlsloop const *l, char const *what, char const *why, char 
   tlsloop_finish(l, UCSPITLS_EXIT_TLS, "error") ;
 }
 
-void tlsloop_copy_sni (tlsloop *l)
+void tlsloop_copy_sni (tlsloop const *l)
 {
   char const *sni = br_ssl_engine_get_server_name(l->eng) ;
   size_t n ;
