@@ -4,6 +4,8 @@
    s6-tcpclient with the connection on fds 6 and 7, and chain-loads prog.
    With -C, checks the configuration once and exits. */
 
+#include <string.h>
+
 #include <skalibs/sgetopt.h>
 #include <skalibs/strerr.h>
 #include <skalibs/types.h>
@@ -40,7 +42,11 @@ int main (int argc, char const *const *argv, char const *const *envp)
     {
       case 'Y' : o.clientcert = 0 ; break ;
       case 'y' : o.clientcert = 1 ; break ;
-      case 'k' : if (!*l.arg) dieusage() ; o.servername = l.arg ; anyname = 0 ; break ;
+      case 'k' :
+        if (!*l.arg) dieusage() ;
+        if (strlen(l.arg) > 255)  /* what SNI and BearSSL carry: every handshake would fail */
+          strerr_dief(UCSPITLS_EXIT_USAGE, "the server name given to -k is longer than 255 bytes") ;
+        o.servername = l.arg ; anyname = 0 ; break ;
       case 'N' : o.servername = 0 ; anyname = 1 ; break ;
       case '6' : netr = fdarg(l.arg) ; break ;
       case '7' : netw = fdarg(l.arg) ; break ;
