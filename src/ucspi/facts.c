@@ -66,6 +66,22 @@ size_t facts_utf8 (unsigned char const *s, size_t n)
   return k ;
 }
 
+ /* a value that our escaping may have written: valid UTF-8, no control
+    byte (C0, DEL, C1), nothing else; what the parent that execs prog
+    takes from the TLS child's block */
+int facts_value_ok (char const *v)
+{
+  unsigned char const *p = (unsigned char const *)v ;
+  size_t n = strlen(v), i = 0 ;
+  while (i < n)
+  {
+    size_t k = p[i] >= 0x80 ? facts_utf8(p + i, n - i) : p[i] >= 0x20 && p[i] != 0x7f ;
+    if (!k) return 0 ;
+    i += k ;
+  }
+  return 1 ;
+}
+
  /* src[0..n) escaped into dst (at most max bytes, no NUL added); extra:
     more characters to write as \xNN. Returns the length that the whole
     escaped value takes, which may be more than max: then only what fits,

@@ -97,6 +97,7 @@ extern size_t facts_escape (char *, size_t, char const *, int) ;
 extern size_t facts_escape_bytes (char *, size_t, unsigned char const *, size_t, char const *) ;
 extern size_t facts_utf8 (unsigned char const *, size_t) ;
 extern int facts_is_var (char const *) ;
+extern int facts_value_ok (char const *) ;  /* valid UTF-8, no control byte */
 
  /* called once, when the handshake has completed */
 typedef void tlsready_func (void *, facts const *) ;

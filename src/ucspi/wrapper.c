@@ -51,15 +51,36 @@ static int is_ctlvar (char const *s)
 }
 
  /* a string from the TLS child's facts block that prog may see: a
-    documented fact, with a value that our escaping made safe. The child
-    reads the network: whatever else it sends (LD_PRELOAD, PATH, ...)
-    never reaches a prog that the parent, maybe as root, executes. */
-static int fact_ok (char const *s)
+    documented fact, its first time in the block, with a value that our
+    escaping may have written (valid UTF-8, no control byte). The child
+    reads the network: whatever else it sends (LD_PRELOAD, PATH, a
+    second value for a fact, ...) never reaches a prog that the parent,
+    maybe as root, executes. Each string dropped gets a warning. */
+static int fact_ok (char const *add, size_t i)
 {
+  char const *s = add + i ;
   char const *eq = strchr(s, '=') ;
-  if (!eq || !facts_is_var(s)) return 0 ;
-  for (unsigned char const *p = (unsigned char const *)eq + 1 ; *p ; p++)
-    if (*p < 0x20 || *p == 0x7f) return 0 ;
+  char name[32] ;
+  size_t n ;
+  if (!eq || !facts_is_var(s))
+  {
+    strerr_warnw("dropped a string of the TLS child's facts block that is not a fact of ours") ;
+    return 0 ;
+  }
+  n = eq - s ;
+  if (n >= sizeof(name)) n = sizeof(name) - 1 ;  /* cannot happen: the names are ours */
+  memcpy(name, s, n) ; name[n] = 0 ;
+  for (size_t j = 0 ; j < i ; j += strlen(add + j) + 1)
+    if (!strncmp(add + j, s, eq - s + 1))
+    {
+      strerr_warnw("dropped a repeated fact of the TLS child's facts block (the first is kept): ", name) ;
+      return 0 ;
+    }
+  if (!facts_value_ok(eq + 1))
+  {
+    strerr_warnw("dropped a fact of the TLS child's facts block whose value is not valid UTF-8 or holds a control byte: ", name) ;
+    return 0 ;
+  }
   return 1 ;
 }
 
@@ -93,8 +114,7 @@ static char const **make_env (tlsopts const *o, char const *const *envp, char co
   {
     if (!o->immediate) e[k++] = add + i ;
     else if (!strncmp(add + i, "SSL_PADDING=", 12)) continue ;  /* for the halfway reader of a block only */
-    else if (fact_ok(add + i)) e[k++] = add + i ;
-    else strerr_warnw("dropped a string of the TLS child's facts block that is not a fact of ours") ;
+    else if (fact_ok(add, i)) e[k++] = add + i ;
   }
   e[k] = 0 ;
   return e ;

@@ -15,8 +15,10 @@
        removed in immediate mode; everything else kept, in order; then
        the block's strings, up to its first empty string: all of them in
        delayed mode (they are ours: the SSL*FD variables), in immediate
-       mode only the documented facts with an '=' and no control byte in
-       their value, each other string dropped with a warning
+       mode only the documented facts with an '=', each the first time it
+       is named, with a value of printable UTF-8 (no control byte, C1
+       included, nothing that is not UTF-8), each other string dropped
+       with a warning
      - tlsopts_ids: TLS_UID and TLS_GID, both or neither, each a decimal
        unsigned int with nothing after it; anything else dies 96
      - peer(), the "IP:PORT" of the log line, from TCPREMOTEIP and
@@ -72,12 +74,41 @@ static int model_ctlvar (char const *s)
   return !strncmp(s, "SSLCTLFD=", 9) || !strncmp(s, "SSLREADFD=", 10) || !strncmp(s, "SSLWRITEFD=", 11) ;
 }
 
-static int model_fact_ok (char const *s)
+ /* printable ASCII, or UTF-8 (RFC 3629: shortest form, no surrogate,
+    at most U+10FFFF) of a code point from U+00A0 (no C1 control) */
+static int model_value_ok (unsigned char const *v)
 {
+  while (*v)
+  {
+    unsigned long cp ;
+    unsigned int k ;
+    if (*v < 0x80) { if (*v < 0x20 || *v == 0x7f) return 0 ; v++ ; continue ; }
+    if ((*v & 0xe0) == 0xc0) { k = 2 ; cp = *v & 0x1f ; }
+    else if ((*v & 0xf0) == 0xe0) { k = 3 ; cp = *v & 0x0f ; }
+    else if ((*v & 0xf8) == 0xf0) { k = 4 ; cp = *v & 0x07 ; }
+    else return 0 ;
+    for (unsigned int i = 1 ; i < k ; i++)
+    {
+      if ((v[i] & 0xc0) != 0x80) return 0 ;  /* the NUL that ends the value included */
+      cp = (cp << 6) | (v[i] & 0x3f) ;
+    }
+    if (cp < (k == 2 ? 0x80UL : k == 3 ? 0x800UL : 0x10000UL)) return 0 ;  /* overlong */
+    if (cp < 0xa0 || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) return 0 ;
+    v += k ;
+  }
+  return 1 ;
+}
+
+ /* blk + i: a documented fact, not named before it in the block, with
+    a value of printable UTF-8 */
+static int model_fact_ok (char const *blk, size_t i)
+{
+  char const *s = blk + i ;
   char const *eq = strchr(s, '=') ;
   if (!eq || !model_factvar(s)) return 0 ;
-  for (eq++ ; *eq ; eq++) if ((unsigned char)*eq < 0x20 || *eq == 0x7f) return 0 ;
-  return 1 ;
+  for (size_t j = 0 ; j < i ; j += strlen(blk + j) + 1)
+    if (!strncmp(blk + j, s, (size_t)(eq - s) + 1)) return 0 ;
+  return model_value_ok((unsigned char const *)eq + 1) ;
 }
 
  /* a decimal unsigned int, nothing after it */
@@ -180,7 +211,7 @@ int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
     for (size_t i = 0 ; i < blen && blk[i] ; i += strlen(blk + i) + 1)
     {
       if (o.immediate && !strncmp(blk + i, "SSL_PADDING=", 12)) continue ;  /* silently: it pads a block */
-      if (o.immediate && !model_fact_ok(blk + i)) { dropped++ ; continue ; }
+      if (o.immediate && !model_fact_ok(blk, i)) { dropped++ ; continue ; }
       check(e[j] == blk + i) ;   /* then the block's strings */
       j++ ;
     }
