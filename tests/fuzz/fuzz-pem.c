@@ -28,6 +28,9 @@
        model's objects, names and bytes, in order, each inside the output
        buffer, which is as long as the input (allocated so: ASan sees a
        byte past it), the objects one after the other;
+     - tls_pem_select, with a predicate: of those objects, the wanted
+       ones, the same; the others are not decoded (no byte is written
+       past the wanted ones);
      - key_pub, against a model of SEC1's ECPrivateKey, PKCS#1's
        RSAPrivateKey and PKCS#8 around either: the same point or modulus
        (its INTEGER's leading zeros dropped), or none, never more than
@@ -299,9 +302,15 @@ static void record (void *ctx, char const *file, char const *name, unsigned char
   w->next = s + len ;
 }
 
+ /* tls_pem_select's predicate: the certificates, say */
+static int want_c (char const *name)
+{
+  return name[0] == 'C' ;
+}
+
 static void fuzz_pem (unsigned char const *s, size_t len)
 {
-  static obj mo[MAXOBJ], ro[MAXOBJ] ;
+  static obj mo[MAXOBJ], ro[MAXOBJ], so[MAXOBJ] ;
   unsigned char *mout = malloc(len + 1), *out = malloc(len ? len : 1) ;
   seen w = { .base = out, .next = out, .cap = len, .o = ro, .n = 0 } ;
   int mn ;
@@ -319,6 +328,34 @@ static void fuzz_pem (unsigned char const *s, size_t len)
       check(ro[i].noname == mo[i].noname && (mo[i].noname || !strcmp(ro[i].name, mo[i].name))) ;
       check(ro[i].len == mo[i].len && !memcmp(out + ro[i].off, mout + mo[i].off, mo[i].len)) ;
     }
+  }
+   /* tls_pem_select: the objects wanted, the same, one after the other;
+      the others not decoded (a key in a certificate file): nothing is
+      written past the wanted ones. A file that tls_pem_each refuses may
+      pass, when what is wrong is inside an object not wanted. */
+  {
+    seen v = { .base = out, .next = out, .cap = len, .o = so, .n = 0 } ;
+    size_t used = 0 ;
+    int k = 0 ;
+    memset(out, 0xa5, len) ;
+    died = 0 ;
+    if (!setjmp(jb)) tls_pem_select("f", (char const *)s, len, out, &want_c, &record, &v) ;
+    if (mn >= 0)
+    {
+      check(!died) ;
+      for (int i = 0 ; i < mn ; i++)
+      {
+        if (!mo[i].noname && !want_c(mo[i].name)) continue ;
+        check(k < v.n) ;
+        check(so[k].noname == mo[i].noname && (mo[i].noname || !strcmp(so[k].name, mo[i].name))) ;
+        check(so[k].len == mo[i].len && !memcmp(out + so[k].off, mout + mo[i].off, mo[i].len)) ;
+        used += mo[i].len ;
+        k++ ;
+      }
+      check(k == v.n) ;
+      for (size_t b = used ; b < len ; b++) check(out[b] == 0xa5) ;
+    }
+    else check(!died || died == UCSPITLS_EXIT_CONF) ;
   }
   free(out) ;
   free(mout) ;
