@@ -16,6 +16,7 @@
 #define SCACHE_SLOT 512
 #define SCACHE_WAYS 4
 #define SCACHE_SETS 512
+#define SCACHE_ROOM "2048"  /* SCACHE_SETS * SCACHE_WAYS, for messages */
 #define SCACHE_HDR SCACHE_SLOT
 #define SCACHE_SIZE (SCACHE_HDR + (size_t)SCACHE_SETS * SCACHE_WAYS * SCACHE_SLOT)
 #define SCACHE_MAGIC "ucspitls session store 1\n"
@@ -57,6 +58,7 @@ extern unsigned int tls_scache_lifetime ;
 extern void tls_scache_config (char const *const *) ;  /* dies 96 */
 extern int tls_scache_open (char const *, int) ;       /* an fd, or -1 after a warning (or a fatal line, with -C) */
 extern void tls_scache_init (tlsscache *, tlsx509 const *, int) ;
+extern void tls_scache_check (tlsopts const *, char const *const *) ;  /* -C; dies 96 */
 extern int tls_scache_done (tlsscache *, br_ssl_engine_context const *, facts *) ;
 
  /* the server name of the ClientHello in the engine's input buffer, as

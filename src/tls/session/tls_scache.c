@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <skalibs/djbunix.h>
 #include <skalibs/env.h>
@@ -298,4 +299,31 @@ int tls_scache_done (tlsscache *c, br_ssl_engine_context const *eng, facts *f)
   explicit_bzero(&sp, sizeof(sp)) ;
   if (c->fd >= 0) { fd_close(c->fd) ; c->fd = -1 ; }
   return !f->resumed || !strcmp(c->sni, br_ssl_engine_get_server_name(eng)) ;
+}
+
+ /* -C: the store opened, checked and locked as a TLS child would, with
+    its ids, in a process of its own (the check itself may run as root) */
+void tls_scache_check (tlsopts const *o, char const *const *envp)
+{
+  unsigned char buf[SCACHE_WAYS * SCACHE_SLOT] ;
+  char fl[UINT_FMT] ;
+  pid_t pid ;
+  int wstat, fd ;
+  tls_scache_config(envp) ;
+  if (!tls_scache_path) return ;
+  pid = fork() ;
+  if (pid == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "fork") ;
+  if (pid)
+  {
+    if (waitpid(pid, &wstat, 0) != pid) strerr_diefusys(UCSPITLS_EXIT_SYS, "waitpid") ;
+    if (!WIFEXITED(wstat)) _exit(UCSPITLS_EXIT_SYS) ;
+    if (WEXITSTATUS(wstat)) _exit(WEXITSTATUS(wstat)) ;
+    return ;
+  }
+  ids_drop(o, 1) ;
+  fd = tls_scache_open(tls_scache_path, 1) ;
+  if (!read_set(fd, 0, buf, F_RDLCK)) strerr_diefu(UCSPITLS_EXIT_CONF, "lock and read session store ", tls_scache_path) ;
+  fl[uint_fmt(fl, tls_scache_lifetime)] = 0 ;
+  strerr_warn(PROG, ": info: TLS_SESSION_CACHE ", tls_scache_path, ": ok, room for " SCACHE_ROOM " sessions, kept ", fl, " seconds") ;
+  _exit(0) ;
 }
