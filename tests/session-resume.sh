@@ -6,7 +6,8 @@
 # The facts of a resumed session are the first connection's (protocol,
 # cipher, SNI, session id); the -v2 line says resumed=yes and the id; the
 # store's variables do not reach prog. A resumed handshake forks no key
-# process and reads no key (strace).
+# process and reads no key (strace); with TLS_UID, the key process must be
+# forked before the TLS child drops its ids, but it reads no key.
 . "$(dirname "$0")/lib.sh"
 certs
 
@@ -81,4 +82,23 @@ sc -starttls smtp -sess_in "$T/sess3.pem" >"$T/sc8.log"
 assert_file_contains "$T/sc8.log" "Reused, TLSv1.2" "s_client -starttls smtp -sess_in"
 wait_for 10 _nlines "$T/dly.err" 5 || fail "no -v2 lines: $(cat "$T/dly.err")"
 assert_eq 3 "$(grep -c ' resumed=yes .* end=ok$' "$T/dly.err")" "delayed mode: -v2 lines of resumed sessions"
+
+# 6. as root with TLS_UID/TLS_GID: the store is made by that uid, in a
+# directory that it may write, and checked by -C under those ids; the
+# key process is forked before the drop, and a resumed handshake still
+# reads no key
+if [ "$(id -u)" = 0 ]; then
+  chmod 711 "$T" && mkdir "$T/run" && chown 65534 "$T/run" || fail "cannot make the store's directory"
+  export TLS_UID=65534 TLS_GID=65534 TLS_SESSION_CACHE=$T/run/store
+  ucspitlsd -C >"$T/check.out" 2>&1 || fail "-C with TLS_UID: $(cat "$T/check.out")"
+  assert_eq "65534 -rw-------" "$(stat -c '%u %A' "$T/run/store")" "the store made by -C"
+  rm -f "$T"/trace.*
+  start_tcpserver drop "$T/traced"
+  with_timeout 60 "$PY" "$APPS/resume-client.py" -p "$PORT" --ca "$CA" --sni localhost -n 2 --expect nr \
+    >"$T/pyu.log" 2>&1 || fail "python, TLS_UID: $(cat "$T/pyu.log")"
+  wait_for 10 [ "$(traces)" = 2 ] || fail "no traces"
+  got=$(for f in "$T"/trace.*; do echo "$(forks "$f") $(keyopens "$f")"; done | sort | tr '\n' /)
+  assert_eq "2 1/2 2/" "$got" "TLS_UID: forks and opens of the key file, resumed/full"
+  unset TLS_UID TLS_GID
+fi
 pass
