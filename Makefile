@@ -29,6 +29,7 @@ CLIENT := src/prog/ucspitlsc.o src/tls/tls_client.o
 # src/tls/session: session resumption, the server's store and the client's file
 SESSION := src/tls/session/tls_scache.o src/tls/session/tls_shello.o
 SESSION += src/tls/session/tls_sfile.o
+SESSION += src/tls/session/tls_sslot.o
 COMMON += $(SESSION)
 # starttls-smtpd is an application of the interface: skalibs only, no TLS
 SMTPD := src/prog/starttls-smtpd.o src/smtp/smtp_client.o src/smtp/smtp_data.o src/smtp/smtp_server.o \

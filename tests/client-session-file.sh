@@ -6,8 +6,8 @@
 # its facts, the server certificate's included, are the first's. A file
 # made for one server name or policy (-k name, -N) is not offered under
 # another: s_server, which would resume it under any name, shows "New".
-# A garbage or truncated file: one warning, a full handshake, and a good
-# file again. The variable does not reach prog (unless -Z).
+# A garbage or truncated file, or a FIFO: one warning, a full handshake,
+# and a good file again. The variable does not reach prog (unless -Z).
 # (Exim with GnuTLS resumes by session tickets only, which BearSSL does
 # not have: no test against it.)
 . "$(dirname "$0")/lib.sh"
@@ -59,17 +59,23 @@ assert_file_contains "$T/err.8" "is not a valid session: ignored"
 conn "$sport" "$T/s1" -k localhost; resumed 9 no
 conn "$sport" "$T/s1" -k localhost; resumed 10 yes
 grep -q warning "$T/err.10" && fail "a warning for a good file: $(cat "$T/err.10")"
+# a FIFO, with no writer: no hang, a warning, a full handshake, whose
+# session replaces it
+mkfifo "$T/s3"
+conn "$sport" "$T/s3" -k localhost; resumed 11 no
+assert_file_contains "$T/err.11" "is not a valid session: ignored"
+conn "$sport" "$T/s3" -k localhost; resumed 12 yes
 
 # 4. against openssl s_server -www, which tells whether it reused
 sport2=$(free_port)
 start_bg sserver openssl s_server -accept "127.0.0.1:$sport2" -cert "$SRV_CERT" -key "$SRV_KEY" -www -tls1_2
 wait_port "$sport2"
-conn "$sport2" "$T/s2" -k localhost; resumed 11 no
-assert_file_contains "$T/out.11" "New, TLSv1.2"
-conn "$sport2" "$T/s2" -k localhost; resumed 12 yes
-assert_file_contains "$T/out.12" "Reused, TLSv1.2"
-cmp -s "$T/env.11" "$T/env.12" || fail "facts against s_server: $(diff "$T/env.11" "$T/env.12")"
-# s_server would resume under any name: the client must not offer it
-conn "$sport2" "$T/s2" -N; resumed 13 no
+conn "$sport2" "$T/s2" -k localhost; resumed 13 no
 assert_file_contains "$T/out.13" "New, TLSv1.2"
+conn "$sport2" "$T/s2" -k localhost; resumed 14 yes
+assert_file_contains "$T/out.14" "Reused, TLSv1.2"
+cmp -s "$T/env.13" "$T/env.14" || fail "facts against s_server: $(diff "$T/env.13" "$T/env.14")"
+# s_server would resume under any name: the client must not offer it
+conn "$sport2" "$T/s2" -N; resumed 15 no
+assert_file_contains "$T/out.15" "New, TLSv1.2"
 pass

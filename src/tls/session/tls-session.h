@@ -35,7 +35,7 @@ struct tlssess_s
   char sni[256] ;               /* a C string, "" for none */
 } ;
 
- /* the slot format: tls_scache.c. decode returns 1 for a slot that is
+ /* the slot format: tls_sslot.c. decode returns 1 for a slot that is
     whole (magic, checksum, lengths, a suite of ours, TLS 1.2) */
 extern void tls_slot_encode (unsigned char *, tlssess const *) ;
 extern int tls_slot_decode (unsigned char const *, tlssess *) ;

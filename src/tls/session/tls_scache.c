@@ -12,9 +12,9 @@
    never longer than a copy of 2 KiB.
 
    The file is trusted no more than the network: a slot is used only if
-   its magic, its checksum (SHA-256 over the rest of the slot), its
-   lengths, its protocol and suite are right, so that a torn, stale or
-   garbage slot reads as empty. A file that is not ours to trust (not a
+   its magic, its checksum, its lengths, its protocol and suite are
+   right (tls_sslot.c), so that a torn, stale or garbage slot reads as
+   empty. A file that is not ours to trust (not a
    regular file, not owned by our uid, readable by others, of another
    size, with another header) is not used at all: a warning, and the
    connection goes on with a full handshake.
@@ -53,65 +53,6 @@ void tls_scache_config (char const *const *envp)
       strerr_dief(UCSPITLS_EXIT_CONF, "invalid TLS_SESSION_LIFETIME: ", s, ": seconds, from 1 to 86400") ;
     tls_scache_lifetime = u ;
   }
-}
-
- /* slot layout: magic(4) check(16) created(8) version(2) suite(2)
-    idlen(1) snilen(1) id(32) master(48) sni(255), then zeros */
-#define O_CHECK 4
-#define O_BODY 20
-#define O_CREATED 20
-#define O_VERSION 28
-#define O_SUITE 30
-#define O_IDLEN 32
-#define O_SNILEN 33
-#define O_ID 34
-#define O_MASTER 66
-#define O_SNI 114
-
-static void checksum (unsigned char const *slot, unsigned char *out)
-{
-  br_sha256_context h ;
-  unsigned char d[32] ;
-  br_sha256_init(&h) ;
-  br_sha256_update(&h, slot + O_BODY, SCACHE_SLOT - O_BODY) ;
-  br_sha256_out(&h, d) ;
-  memcpy(out, d, 16) ;
-}
-
-void tls_slot_encode (unsigned char *slot, tlssess const *s)
-{
-  size_t n = strlen(s->sni) ;
-  memset(slot, 0, SCACHE_SLOT) ;
-  memcpy(slot, "USE1", 4) ;
-  for (unsigned int i = 0 ; i < 8 ; i++) slot[O_CREATED + i] = (unsigned char)(s->created >> (56 - 8 * i)) ;
-  slot[O_VERSION] = s->version >> 8 ; slot[O_VERSION + 1] = s->version & 255 ;
-  slot[O_SUITE] = s->suite >> 8 ; slot[O_SUITE + 1] = s->suite & 255 ;
-  slot[O_IDLEN] = 32 ;
-  slot[O_SNILEN] = (unsigned char)n ;
-  memcpy(slot + O_ID, s->id, 32) ;
-  memcpy(slot + O_MASTER, s->master, 48) ;
-  memcpy(slot + O_SNI, s->sni, n) ;
-  checksum(slot, slot + O_CHECK) ;
-}
-
-int tls_slot_decode (unsigned char const *slot, tlssess *s)
-{
-  unsigned char c[16] ;
-  unsigned int n = slot[O_SNILEN] ;
-  if (memcmp(slot, "USE1", 4)) return 0 ;
-  checksum(slot, c) ;
-  if (memcmp(c, slot + O_CHECK, 16)) return 0 ;
-  if (slot[O_IDLEN] != 32 || n > 255 || memchr(slot + O_SNI, 0, n)) return 0 ;
-  s->version = ((unsigned int)slot[O_VERSION] << 8) | slot[O_VERSION + 1] ;
-  s->suite = ((unsigned int)slot[O_SUITE] << 8) | slot[O_SUITE + 1] ;
-  if (s->version != BR_TLS12 || !tls_suite_bits(s->suite)) return 0 ;
-  s->created = 0 ;
-  for (unsigned int i = 0 ; i < 8 ; i++) s->created = (s->created << 8) | slot[O_CREATED + i] ;
-  memcpy(s->id, slot + O_ID, 32) ;
-  memcpy(s->master, slot + O_MASTER, 48) ;
-  memcpy(s->sni, slot + O_SNI, n) ;
-  s->sni[n] = 0 ;
-  return 1 ;
 }
 
  /* -C dies with the line; a connection warns and goes on without */
@@ -159,11 +100,23 @@ int tls_scache_open (char const *path, int check)
   return fd ;
 }
 
- /* the lock of one set: waited for a little, then given up (a miss, or
-    a session not stored) rather than hold a handshake back */
+ /* where a set starts: the first bytes of an id pick it */
+static off_t set_offset (size_t set)
+{
+  return (off_t)(SCACHE_HDR + set * SCACHE_WAYS * SCACHE_SLOT) ;
+}
+
+static size_t set_of (unsigned char const *id)
+{
+  return (((size_t)id[0] << 8) | id[1]) % SCACHE_SETS ;
+}
+
+ /* the lock of one set: waited for a little (200 ms at most), then
+    given up (a miss, or a session not stored) rather than hold a
+    handshake back */
 static int lock (int fd, size_t set, short type)
 {
-  struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = (off_t)(SCACHE_HDR + set * SCACHE_WAYS * SCACHE_SLOT), .l_len = SCACHE_WAYS * SCACHE_SLOT } ;
+  struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = set_offset(set), .l_len = SCACHE_WAYS * SCACHE_SLOT } ;
   for (unsigned int i = 0 ; i < 200 ; i++)
   {
     struct timespec ts = { .tv_sec = 0, .tv_nsec = 1000000 } ;
@@ -176,18 +129,8 @@ static int lock (int fd, size_t set, short type)
 
 static void unlock (int fd, size_t set)
 {
-  struct flock fl = { .l_type = F_UNLCK, .l_whence = SEEK_SET, .l_start = (off_t)(SCACHE_HDR + set * SCACHE_WAYS * SCACHE_SLOT), .l_len = SCACHE_WAYS * SCACHE_SLOT } ;
+  struct flock fl = { .l_type = F_UNLCK, .l_whence = SEEK_SET, .l_start = set_offset(set), .l_len = SCACHE_WAYS * SCACHE_SLOT } ;
   fcntl(fd, F_SETLK, &fl) ;
-}
-
-static size_t set_of (unsigned char const *id)
-{
-  return (((size_t)id[0] << 8) | id[1]) % SCACHE_SETS ;
-}
-
-static off_t set_offset (size_t set)
-{
-  return (off_t)(SCACHE_HDR + set * SCACHE_WAYS * SCACHE_SLOT) ;
 }
 
 static int live (tlssess const *s, uint64_t now)
@@ -195,7 +138,8 @@ static int live (tlssess const *s, uint64_t now)
   return s->created <= now && now - s->created < tls_scache_lifetime ;
 }
 
- /* a set, read whole under its lock */
+ /* a set, read whole under its lock; a write lock stays held on
+    success, for the caller's write, which unlocks */
 static int read_set (int fd, size_t set, unsigned char *buf, short type)
 {
   ssize_t r ;

@@ -119,20 +119,32 @@ int tls_sfile_offer (br_ssl_engine_context *eng, tlsx509 *x)
   size_t n = strlen(name) ;
   int fd ;
   if (!tls_sfile_path) return 0 ;
-  fd = open(tls_sfile_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) ;
+  fd = open(tls_sfile_path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) ;  /* a FIFO must not hang us */
   if (fd == -1)
   {
     if (errno != ENOENT) strerr_warnwu("open session file ", tls_sfile_path, ": ", strerror(errno), ": ignored") ;
     return 0 ;
   }
-  r = allread(fd, (char *)buf, sizeof(buf)) ;
+  r = 0 ;
+  for (;;)
+  {
+    ssize_t k = fd_read(fd, (char *)buf + r, sizeof(buf) - (size_t)r) ;
+    if (k <= 0) { if (k < 0) r = -1 ; break ; }
+    r += k ;
+    if ((size_t)r == sizeof(buf)) break ;
+  }
   fd_close(fd) ;
+  if (r < 0)
+  {
+    strerr_warnwu("read session file ", tls_sfile_path, ": ", strerror(errno), ": ignored") ;
+    return 0 ;
+  }
   memcpy(want, name, n + 1) ;
   memcpy(want + n + 1, policy, strlen(policy) + 1) ;
-  if (r < 0 || (size_t)r > SFILE_MAX || !tls_sfile_decode(buf, (size_t)r, want, &ss, x->der, &x->derlen, x->hash))
+  if ((size_t)r > SFILE_MAX || !tls_sfile_decode(buf, (size_t)r, want, &ss, x->der, &x->derlen, x->hash))
   {
     /* another name or policy is no warning: a file of ours, not for this */
-    if (r >= 0 && (size_t)r <= SFILE_MAX && (size_t)r > sizeof(SFILE_MAGIC) + 32 && !memcmp(buf, SFILE_MAGIC, sizeof(SFILE_MAGIC) - 1))
+    if ((size_t)r <= SFILE_MAX && (size_t)r > sizeof(SFILE_MAGIC) + 32 && !memcmp(buf, SFILE_MAGIC, sizeof(SFILE_MAGIC) - 1))
     {
       unsigned char d[32] ;
       br_sha256_context h ;
@@ -189,7 +201,7 @@ static void save (br_ssl_session_parameters const *sp, tlsx509 const *x)
   memcpy(tmp + pl + 5, fmt, strlen(fmt) + 1) ;
   fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600) ;
   if (fd == -1) { strerr_warnwu("create ", tmp, ": ", strerror(errno), ": session not saved") ; goto end ; }
-  if (allwrite(fd, (char *)buf, len) != len || fsync(fd) == -1 || close(fd) == -1)
+  if (allwrite(fd, (char *)buf, len) != len || close(fd) == -1)
   {
     strerr_warnwu("write ", tmp, ": ", strerror(errno), ": session not saved") ;
     unlink(tmp) ;
