@@ -61,7 +61,29 @@ PYEOF
 sc -sess_in "$T/s.pem" >"$T/alt.log"
 assert_file_contains "$T/alt.log" "New, TLSv1.2" "a slot with a changed secret"
 
-# 3. stores that are not used: a warning, a full handshake; -C: 96
+# 3. expired sessions are wiped when their set is written: a store of
+# 2048 whole but long expired slots, each with a marked secret; a full
+# handshake writes one set of 4 slots: all 4 marks of it are gone (one
+# slot holds the new session, the 3 others are zero)
+"$PY" - "$T/store" <<'PYEOF'
+import hashlib, struct, sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+for off in range(512, len(b), 512):
+    body = bytearray(492)
+    struct.pack_into(">QHHBB", body, 0, 1, 0x0303, 0xC02B, 32, 9)
+    body[14:46] = hashlib.sha256(b"%d" % off).digest()
+    body[46:94] = b"MARKEDSECRET" * 4
+    body[94:103] = b"localhost"
+    b[off:off + 512] = b"USE1" + hashlib.sha256(bytes(body)).digest()[:16] + bytes(body)
+open(p, "r+b").write(bytes(b))
+PYEOF
+marks() { grep -aoc MARKEDSECRETMARKEDSECRETMARKEDSECRETMARKEDSECRET <(tr '\n' ' ' <"$T/store" | sed 's/USE1/\n/g'); }
+assert_eq 2048 "$(marks)" "marked slots before"
+rc -n 1 --expect n
+assert_eq 2044 "$(marks)" "marked slots after a full handshake"
+
+# 4. stores that are not used: a warning, a full handshake; -C: 96
 refused() {
   local what=$1 expect=$2
   : >"$T/srv.err"
@@ -92,7 +114,7 @@ rmdir "$T/store"; head -c $size /dev/zero >"$T/other"; chmod 600 "$T/other"; ln 
 refused "a symlink" "unable to use session store"
 rm -f "$T/store"
 
-# 4. a store made anew by -C: usable
+# 5. a store made anew by -C: usable
 env TLS_SESSION_CACHE="$T/store" ucspitlsd -C >"$T/check.out" 2>"$T/check.err" || fail "-C: $(cat "$T/check.err")"
 assert_file_contains "$T/check.err" "ucspitlsd: info: TLS_SESSION_CACHE $T/store: ok"
 rc -n 2 --expect nr

@@ -161,7 +161,7 @@ static void save (br_ssl_session_cache_class const **ctx, br_ssl_server_context 
   tlssess s, old ;
   uint64_t now = (uint64_t)time(0), oldest = UINT64_MAX ;
   char const *sni = br_ssl_engine_get_server_name(&sc->eng) ;
-  size_t set, way = 0 ;
+  size_t set, way, pick = 0 ;
   /* a session with a client certificate is not stored: a resumed one
      would come with no certificate to show */
   if (c->fd < 0 || c->noresume || (c->x && c->x->have) || p->session_id_len != 32) return ;
@@ -173,15 +173,24 @@ static void save (br_ssl_session_cache_class const **ctx, br_ssl_server_context 
   strcpy(s.sni, sni) ;
   set = set_of(s.id) ;
   if (!read_set(c->fd, set, buf, F_WRLCK)) goto end ;
+  /* expired and garbage slots are wiped as the set is written, so that
+     an expired secret does not stay readable; the new session takes the
+     first of them, or else the oldest slot */
+  way = SCACHE_WAYS ;
   for (size_t i = 0 ; i < SCACHE_WAYS ; i++)
   {
-    if (!tls_slot_decode(buf + i * SCACHE_SLOT, &old) || !live(&old, now)) { way = i ; break ; }
-    if (old.created < oldest) { oldest = old.created ; way = i ; }
+    if (!tls_slot_decode(buf + i * SCACHE_SLOT, &old) || !live(&old, now))
+    {
+      memset(buf + i * SCACHE_SLOT, 0, SCACHE_SLOT) ;
+      if (way == SCACHE_WAYS) way = i ;
+    }
+    else if (old.created < oldest) { oldest = old.created ; pick = i ; }
   }
-  tls_slot_encode(buf, &s) ;
+  if (way == SCACHE_WAYS) way = pick ;
+  tls_slot_encode(buf + way * SCACHE_SLOT, &s) ;
   {
-    /* a short write leaves a slot whose checksum fails: an empty one */
-    ssize_t w = pwrite(c->fd, buf, SCACHE_SLOT, set_offset(set) + (off_t)(way * SCACHE_SLOT)) ;
+    /* a short write leaves slots whose checksum fails: empty ones */
+    ssize_t w = pwrite(c->fd, buf, sizeof(buf), set_offset(set)) ;
     (void)w ;
   }
   unlock(c->fd, set) ;
