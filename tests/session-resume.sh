@@ -65,7 +65,9 @@ with_timeout 60 "$PY" "$APPS/resume-client.py" -p "$PORT" --ca "$CA" --sni local
   >"$T/pyt.log" 2>&1 || fail "python under strace: $(cat "$T/pyt.log")"
 traces() { ls "$T"/trace.* 2>/dev/null | wc -l; }
 wait_for 10 [ "$(traces)" = 2 ] || fail "no traces"
-forks() { grep -cE ' (clone|clone3|fork|vfork)\(.*= [0-9]+$' "$1"; }
+# (a call that another traced process interrupts comes in two lines, the
+# second "<... clone resumed> ...) = PID")
+forks() { grep -cE ' (<\.\.\. )?(clone|clone3|fork|vfork)(\(| resumed>).*= [0-9]+$' "$1"; }
 keyopens() { grep -c "openat(.*\"$T/srv.key\"" "$1"; }
 # which trace is which connection's: the one with a key process is the
 # full handshake's
