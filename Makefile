@@ -26,6 +26,11 @@ TLS := src/tls/tls_run.o src/tls/tls_recin.o src/tls/tls_io.o src/tls/tls_close.
 COMMON := $(TLS) $(UCSPI)
 SERVER := src/prog/ucspitlsd.o src/tls/tls_server.o
 CLIENT := src/prog/ucspitlsc.o src/tls/tls_client.o
+# src/tls/session: session resumption, the server's store and the client's file
+SESSION := src/tls/session/tls_scache.o src/tls/session/tls_shello.o
+SESSION += src/tls/session/tls_sfile.o
+SESSION += src/tls/session/tls_sslot.o
+COMMON += $(SESSION)
 # starttls-smtpd is an application of the interface: skalibs only, no TLS
 SMTPD := src/prog/starttls-smtpd.o src/smtp/smtp_client.o src/smtp/smtp_data.o src/smtp/smtp_server.o \
   src/smtp/smtp_facts.o src/smtp/smtp_ctl.o src/smtp/smtp_proc.o src/smtp/smtp_iobuf.o
@@ -55,6 +60,7 @@ src/%.o: src/%.c $(wildcard config.mak)
 # explicit header dependencies
 $(COMMON) $(SERVER) $(CLIENT) $(SMTPD): src/ucspi/ucspitls.h
 $(TLS) src/tls/tls_server.o src/tls/tls_client.o: src/tls/tls-internal.h
+$(SESSION) src/tls/tls_server.o src/tls/tls_client.o src/tls/tls_check.o: src/tls/session/tls-session.h src/tls/tls-internal.h
 $(SMTPD): src/smtp/smtp-internal.h
 
 install: all
@@ -122,6 +128,7 @@ check-fresh:
 	tests/fresh/run
 
 clean:
+	rm -f src/tls/session/*.o
 	rm -f src/*/*.o src/ucspitlsd src/ucspitlsc src/starttls-smtpd
 
 distclean: clean

@@ -1,6 +1,7 @@
 #!/bin/bash
 # env-z: unless -Z is given, the configuration variables CERTFILE KEYFILE
-# CERTFILE:name KEYFILE:name CAFILE CADIR TLS_UID TLS_GID never reach
+# CERTFILE:name KEYFILE:name CAFILE CADIR TLS_UID TLS_GID TLS_SESSION_CACHE
+# TLS_SESSION_LIFETIME TLS_SESSION_FILE never reach
 # prog's environment (-z is the default); with -Z they all do, unchanged.
 # The rest of the environment passes through.  Both modes.
 . "$(dirname "$0")/lib.sh"
@@ -9,8 +10,12 @@ export TEST_STATUS_FILE=$T/status
 
 config=("CERTFILE=$SRV_CERT" "KEYFILE=$SRV_KEY"
   "CERTFILE:mail.example.org=$MAIL_CERT" "KEYFILE:mail.example.org=$MAIL_KEY"
-  "CAFILE=$CA" "CADIR=$CA_DIR" TLS_UID=65534 TLS_GID=65534)
-names="CERTFILE KEYFILE CERTFILE:mail.example.org KEYFILE:mail.example.org CAFILE CADIR TLS_UID TLS_GID"
+  "CAFILE=$CA" "CADIR=$CA_DIR" TLS_UID=65534 TLS_GID=65534
+  "TLS_SESSION_CACHE=$T/sessions/store" TLS_SESSION_LIFETIME=60 "TLS_SESSION_FILE=$T/sessions/file")
+names="CERTFILE KEYFILE CERTFILE:mail.example.org KEYFILE:mail.example.org CAFILE CADIR TLS_UID TLS_GID
+  TLS_SESSION_CACHE TLS_SESSION_LIFETIME TLS_SESSION_FILE"
+# the store's directory, writable by the TLS child's uid
+mkdir "$T/sessions" && chown 65534 "$T/sessions" 2>/dev/null
 
 n=0
 # dump MODE FLAGS... -- one connection to a server running dumpenv; the

@@ -162,6 +162,13 @@ extern size_t tls_serial_fmt (tlsder const *, char *, size_t) ;
  /* the copy loop: tls_run.c (the loop), tls_recin.c (incoming records),
     tls_io.c (moving bytes), tls_close.c (how a connection ends) */
 
+
+ /* what tls_run asks at the end of the handshake, if set (session
+    resumption, src/tls/session): the facts' resumed flag; 0 means the
+    session must not go on */
+typedef int tlssession_func (br_ssl_engine_context const *, facts *) ;
+extern tlssession_func *tls_session_done ;
+
 extern void tls_run (br_ssl_engine_context *, tlsx509 const *, tlsopts const *, tlsfds const *, tlsready_func *, void *) __attribute__((noreturn)) ;
 
 #define REC_CCS 20

@@ -13,6 +13,7 @@
 #include <skalibs/env.h>
 
 #include "tls-internal.h"
+#include "session/tls-session.h"
 
 #define dieconf(...) strerr_dief(UCSPITLS_EXIT_CONF, __VA_ARGS__)
 
@@ -73,6 +74,7 @@ void tls_server_check (tlsopts const *o, char const *const *envp)
   if (o->snilevel < 2) pair(0, env_get2(envp, "CERTFILE"), env_get2(envp, "KEYFILE"), now) ;
   if (o->snilevel) while (tls_pair_next(envp, &i, &pr)) pair(pr.pattern, pr.cert, pr.key, now) ;
   anchors(envp, o->clientcert) ;
+  tls_scache_check(o, envp) ;
   _exit(0) ;
 }
 

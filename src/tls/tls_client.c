@@ -4,13 +4,15 @@
    required; the server's name is checked against -k unless -N said that
    any name will do. With -y the client certificate's pair is checked
    before prog runs, and at the handshake its chain and its one signature
-   come from the key process. */
+   come from the key process. With TLS_SESSION_FILE, the session stored
+   there is offered (session/tls_sfile.c). */
 
 #include <string.h>
 
 #include <skalibs/env.h>
 
 #include "tls-internal.h"
+#include "session/tls-session.h"
 
 static tlsanchors anchors = { .ta = 0, .n = 0 } ;
 static tlsx509 xc ;
@@ -31,6 +33,7 @@ void tls_client_load (tlsopts const *o, char const *const *envp)
     tls_load_cred(&c, 0, cert, key, 0) ;
     tls_cred_free(&c) ;
   }
+  tls_sfile_config(o, envp) ;
 }
 
 void tls_client_key (tlsopts const *o, char const *const *envp)
@@ -83,6 +86,11 @@ static br_ssl_client_certificate_class const key_ccert =
 } ;
 static br_ssl_client_certificate_class const *key_ccert_ctx = &key_ccert ;
 
+static int session_done (br_ssl_engine_context const *eng, facts *f)
+{
+  return tls_sfile_done(eng, &xc, f) ;
+}
+
 void tls_client_run (tlsopts const *o, tlsfds const *fds, tlsready_func *ready, void *ctx)
 {
   /* the engine's buffer right after its context: the buffer's first
@@ -95,7 +103,8 @@ void tls_client_run (tlsopts const *o, tlsfds const *fds, tlsready_func *ready, 
   tlsx509_init(&xc, &anchors) ;
   br_ssl_engine_set_x509(&cc->eng, &xc.vtable) ;
   if (o->clientcert) br_ssl_client_set_client_certificate(cc, &key_ccert_ctx) ;
-  if (!br_ssl_client_reset(cc, o->servername, 0))
+  if (tls_sfile_path) tls_session_done = &session_done ;
+  if (!br_ssl_client_reset(cc, o->servername, tls_sfile_offer(&cc->eng, &xc)))
   {
     strerr_diefu(UCSPITLS_EXIT_SETUP, "initialize the TLS engine: ", tls_error_name(br_ssl_engine_last_error(&cc->eng))) ;
   }

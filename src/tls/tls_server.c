@@ -10,16 +10,27 @@
 
    At the handshake, the policy hands the server name that the client
    asked for to the key process, which loads that pair only and answers
-   with its chain; the one signature goes to the key process too. */
+   with its chain; the one signature goes to the key process too.
+
+   With TLS_SESSION_CACHE, a client may resume a stored session
+   (session/tls_scache.c), and BearSSL then asks the policy nothing: the
+   key process is forked at the first question only, so that a resumed
+   handshake starts none and reads no key -- unless the TLS child drops
+   to TLS_UID/TLS_GID, when it must be forked before, with the ids that
+   can read the key (it then reads none, and ends with the handshake). */
 
 #include <string.h>
 
 #include <skalibs/env.h>
 
 #include "tls-internal.h"
+#include "session/tls-session.h"
 
 static tlsanchors anchors = { .ta = 0, .n = 0 } ;
 static tlsx509 xc ;
+static tlsscache cache ;
+static tlsopts const *lazy_o = 0 ;  /* the key process, not forked yet */
+static char const *const *lazy_envp = 0 ;
 
 void tls_server_load (tlsopts const *o, char const *const *envp)
 {
@@ -37,10 +48,12 @@ void tls_server_load (tlsopts const *o, char const *const *envp)
     if (!cafile && !cadir) strerr_dief(UCSPITLS_EXIT_CONF, "CAFILE or CADIR must be set to check client certificates") ;
     tls_load_anchors(&anchors, cafile, cadir) ;
   }
+  tls_scache_config(envp) ;
 }
 
 void tls_server_key (tlsopts const *o, char const *const *envp)
 {
+  if (tls_scache_path && !o->setids) { lazy_o = o ; lazy_envp = envp ; return ; }
   tls_key_start(o, envp, 1) ;
 }
 
@@ -67,6 +80,7 @@ static int key_choose (br_ssl_server_policy_class const **pctx, br_ssl_server_co
     tls_fail_reason = "the server name that the client asked for contains a NUL byte" ;
     return 0 ;
   }
+  if (lazy_o) { tls_key_start(lazy_o, lazy_envp, 1) ; lazy_o = 0 ; }
   if (!tls_key_select(br_ssl_engine_get_server_name(&cc->eng), &choices->chain, &choices->chain_len, &keytype)) return 0 ;
   hash = tls_choose_hash(keytype == BR_KEYTYPE_EC ? br_ssl_server_get_client_hashes(cc) >> 8 : br_ssl_server_get_client_hashes(cc)) ;
   want = keytype == BR_KEYTYPE_EC ? BR_SSLKEYX_ECDHE_ECDSA : BR_SSLKEYX_ECDHE_RSA ;
@@ -102,6 +116,13 @@ static size_t key_sign (br_ssl_server_policy_class const **pctx, unsigned int al
 static br_ssl_server_policy_class const key_policy = { .context_size = 0, .choose = &key_choose, .do_keyx = &no_keyx, .do_sign = &key_sign } ;
 static br_ssl_server_policy_class const *key_policy_ctx = &key_policy ;
 
+static int session_done (br_ssl_engine_context const *eng, facts *f)
+{
+  if (tls_scache_done(&cache, eng, f)) return 1 ;
+  tls_fail_reason = "a resumed session was made under another server name" ;
+  return 0 ;
+}
+
 void tls_server_run (tlsopts const *o, tlsfds const *fds, tlsready_func *ready, void *ctx)
 {
   /* the engine's buffer right after its context: the buffer's first
@@ -118,6 +139,12 @@ void tls_server_run (tlsopts const *o, tlsfds const *fds, tlsready_func *ready, 
     br_ssl_server_set_trust_anchor_names_alt(sc, anchors.ta, anchors.n) ;
     br_ssl_engine_set_x509(&sc->eng, &xc.vtable) ;
     if (o->clientcert == 1) br_ssl_engine_add_flags(&sc->eng, BR_OPT_TOLERATE_NO_CLIENT_AUTH) ;
+  }
+  if (tls_scache_path)
+  {
+    tls_scache_init(&cache, o->clientcert ? &xc : 0, o->clientcert) ;
+    if (cache.fd >= 0) br_ssl_server_set_cache(sc, &cache.vtable) ;
+    tls_session_done = &session_done ;
   }
   if (!br_ssl_server_reset(sc))
   {

@@ -1,7 +1,8 @@
 /* ISC license. */
 
 /* log.c: with -v2, one line per connection, at its end:
-   peer, SNI, protocol, suite, bytes each way, duration, how it ended. */
+   peer, SNI, protocol, suite, session id and
+   whether it was resumed, bytes each way, duration, how it ended. */
 
 #include <stdint.h>
 
@@ -45,6 +46,8 @@ void log_end (tlsopts const *o, facts const *f, uint64_t in, uint64_t out, char 
     " sni=", sni,
     " protocol=", f->protocol ? f->protocol : "-",
     " cipher=", f->cipher ? f->cipher : "-",
+    " session=", f->session[0] ? f->session : "-",
+    " resumed=", f->resumed ? "yes" : "no",
     " in=", fin, " out=", fout,
     " duration=", fsec, ".", fms, " end=", end) ;
 }

@@ -89,6 +89,7 @@ struct facts_s
   char serial[64] ;             /* decimal */
   char vstart[32] ;             /* "Dec  1 07:44:45 2026 GMT" */
   char vend[32] ;
+  int resumed ;                 /* the handshake resumed a stored session */
 } ;
 
 #define FACTS_BLOCK_MAX 4096

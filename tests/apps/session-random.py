@@ -49,7 +49,7 @@ import session_plan as sp  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
 V2 = re.compile(r"^ucspitlsd: info: peer=\S+ sni=localhost protocol=TLSv1\.2 cipher=[A-Z0-9-]+ "
-                r"in=(\d+) out=(\d+) duration=\d+\.\d{3} end=(\w+)$")
+                r"session=[0-9a-f]+ resumed=no in=(\d+) out=(\d+) duration=\d+\.\d{3} end=(\w+)$")
 
 
 def cpu_ticks(pid):

@@ -26,7 +26,7 @@ import time
 import servers
 from common import (BASE, BASE_UCSPITLSD, BASE_WHY, BUDGET, BYTES, CAT, ECHOAPP, EXECFLOOR, FAILURES, MEM_REPS, NOTES, OUT,
                     PAIRS, QUICK, REPS, T, fail, log)
-from measure import bearssl_speed, check_cipher, hsrate, memfloor, memory, run_bulk
+from measure import bearssl_speed, check_cipher, hsrate, memfloor, memory, run_bulk, stime
 from procs import cleanup, on_signal
 from report import loadavg, report
 from servers import plain_server, socat_server, stunnel_server, ucspitlsd_server
@@ -78,6 +78,13 @@ def measure(bulks, S):
                 add(key, hsrate(S['hs'][key[1]], 'tls', key[2], 'handshake %s x%d' % key[1:]))
             else:
                 add(key, hsrate(S['sni'][key[1:]], 'tls', 1, 'handshake %s, %d named pairs' % key[1:]))
+        # resumed handshakes: ucspitlsd with its store, stunnel with its cache
+        res = [('res', k, j) for j in (1, 8) for k in S['res']] + [('stime', k) for k in S['res']]
+        for key in rot(res, rep):
+            if key[0] == 'res':
+                add(key, hsrate(S['res'][key[1]], 'tls', key[2], 'resumed handshake %s x%d' % key[1:], resume=True))
+            else:
+                add(key, stime(S['res'][key[1]], 'openssl s_time -reuse %s' % key[1]))
         for k in rot(['delayed', 'immediate'], rep):
             add(('st', k), hsrate(S['st'][k], 'starttls' if k == 'delayed' else 'tls', 1, 'session %s' % k))
         for k in rot(list(S['pl']), rep):
@@ -122,6 +129,9 @@ def start_servers():
                 'floor': plain_server('pl-floor', [EXECFLOOR, CAT]),
                 'wrapped': ucspitlsd_server('pl-wrapped', [CAT], immediate=False),
                 'wrapped-pairs': ucspitlsd_server('pl-wrapped-pairs', [CAT], immediate=False, pairs=PAIRS[-1])}}
+    S['res'] = {'ucspitls': ucspitlsd_server('res-ucspitlsd', [CAT],
+                                             env_extra={'TLS_SESSION_CACHE': os.path.join(T, 'sessions')}),
+                'stunnel': S['hs']['stunnel']}
     for n in PAIRS:
         S['sni']['ucspitls', n] = ucspitlsd_server('sni-ucspitlsd-%d' % n, [CAT], pairs=n)
         S['sni']['stunnel', n] = stunnel_server('sni-stunnel-%d' % n, 'aes', [CAT], pairs=n)

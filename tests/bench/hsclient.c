@@ -5,10 +5,10 @@
    cost is the same for all contenders. BearSSL, TLS 1.2 only,
    ECDHE-ECDSA-AES128-GCM-SHA256 only, ECDHE on P-256 only; the server's
    key is pinned (known-key engine: the ECDSA signature of the key
-   exchange is checked, the chain is not), no session resumption: every
-   connection is a full handshake.
+   exchange is checked, the chain is not), no session resumption unless
+   -r: every connection is a full handshake.
 
-     hsclient -p PORT -k SERVERCERT.der [-n NAME] [-m tls|starttls|plain] [-j JOBS] [-t SECS]
+     hsclient -p PORT -k SERVERCERT.der [-n NAME] [-m tls|starttls|plain] [-j JOBS] [-t SECS] [-r]
      hsclient -p PORT -k SERVERCERT.der [-n NAME] -H N
 
    -n NAME: the server name sent in SNI (default localhost), which
@@ -22,6 +22,10 @@
    total: connect to echo; plain: connect to the end of the plaintext
    exchange (starttls) or to connect() returning; tls: from there to the
    end of the handshake.
+
+   -r: each job offers again the session of its last full handshake
+   (BearSSL's session parameters, by session ID), and the line ends with
+   resumed=N, the connections that the server resumed.
 
    -H N: open N connections, each with a handshake and an echo, keep them
    open, print "ready N" and wait for end of file on stdin. */
@@ -52,6 +56,7 @@ struct shared_s
 {
   unsigned long conns[MAXJOBS] ;
   unsigned long fails[MAXJOBS] ;
+  unsigned long resumed[MAXJOBS] ;
   sample s[MAXJOBS][MAXSAMPLES / MAXJOBS] ;
 } ;
 
@@ -60,6 +65,10 @@ enum { M_TLS, M_STARTTLS, M_PLAIN } ;
 static int port ;
 static char const *sniname = "localhost" ;
 static int mode = M_TLS ;
+static int resume = 0 ;
+static br_ssl_session_parameters saved ;
+static int havesaved = 0 ;
+static int wasresumed ;
 static br_ec_public_key pinned ;
 static unsigned char pinned_q[133] ;
 static br_ssl_client_context cc ;
@@ -75,7 +84,7 @@ static void die (char const *what)
 
 static void usage (void)
 {
-  fputs("hsclient: usage: hsclient -p PORT -k CERT.der [-n NAME] [-m tls|starttls|plain] [-j JOBS] [-t SECS] | -H N\n", stderr) ;
+  fputs("hsclient: usage: hsclient -p PORT -k CERT.der [-n NAME] [-m tls|starttls|plain] [-j JOBS] [-t SECS] [-r] | -H N\n", stderr) ;
   exit(100) ;
 }
 
@@ -199,10 +208,19 @@ static int session (sample *smp, int keep)
   }
   else
   {
-    if (!br_ssl_client_reset(&cc, sniname, 0)) goto fail ;
+    if (resume && havesaved) br_ssl_engine_set_session_parameters(&cc.eng, &saved) ;
+    if (!br_ssl_client_reset(&cc, sniname, resume && havesaved)) goto fail ;
     br_sslio_init(&io, &cc.eng, &low_read, &fd, &low_write, &fd) ;
     if (br_sslio_flush(&io) == -1) goto fail ;  /* runs the handshake */
     t2 = now() ;
+    if (resume)
+    {
+      br_ssl_session_parameters sp ;
+      br_ssl_engine_get_session_parameters(&cc.eng, &sp) ;
+      wasresumed = havesaved && sp.session_id_len && sp.session_id_len == saved.session_id_len
+        && !memcmp(sp.session_id, saved.session_id, sp.session_id_len) ;
+      if (!wasresumed) { saved = sp ; havesaved = 1 ; }
+    }
     if (br_sslio_write_all(&io, &c, 1) == -1 || br_sslio_flush(&io) == -1
      || br_sslio_read(&io, &c, 1) != 1) goto fail ;
      /* a close_notify, sent without waiting for the answer */
@@ -257,13 +275,13 @@ int main (int argc, char **argv)
 {
   int jobs = 1, opt ;
   double secs = 2, t0, t1 ;
-  unsigned long holdn = 0, conns = 0, fails = 0, per ;
+  unsigned long holdn = 0, conns = 0, fails = 0, resumed = 0, per ;
   char const *cert = 0 ;
   shared *sh ;
   float *v ;
   size_t nv = 0 ;
 
-  while ((opt = getopt(argc, argv, "p:k:n:m:j:t:H:")) != -1)
+  while ((opt = getopt(argc, argv, "p:k:n:m:j:t:H:r")) != -1)
     switch (opt)
     {
       case 'p' : port = atoi(optarg) ; break ;
@@ -278,6 +296,7 @@ int main (int argc, char **argv)
       case 'j' : jobs = atoi(optarg) ; break ;
       case 't' : secs = atof(optarg) ; break ;
       case 'H' : holdn = strtoul(optarg, 0, 10) ; break ;
+      case 'r' : resume = 1 ; break ;
       default : usage() ;
     }
   if (!port || !cert || jobs < 1 || jobs > MAXJOBS || secs <= 0) usage() ;
@@ -302,6 +321,7 @@ int main (int argc, char **argv)
         int fd = session(&s, 0) ;
         if (fd == -1) { sh->fails[j]++ ; continue ; }
         close(fd) ;
+        if (resume && wasresumed) sh->resumed[j]++ ;
         if (sh->conns[j] < per) sh->s[j][sh->conns[j]] = s ;
         sh->conns[j]++ ;
       }
@@ -312,7 +332,7 @@ int main (int argc, char **argv)
   t1 = now() ;
   v = malloc(MAXSAMPLES * sizeof(float)) ;
   if (!v) die("malloc") ;
-  for (int j = 0 ; j < jobs ; j++) { conns += sh->conns[j] ; fails += sh->fails[j] ; }
+  for (int j = 0 ; j < jobs ; j++) { conns += sh->conns[j] ; fails += sh->fails[j] ; resumed += sh->resumed[j] ; }
   printf("conns=%lu fails=%lu secs=%.3f rate=%.1f", conns, fails, t1 - t0, conns / (t1 - t0)) ;
   for (int k = 0 ; k < 3 ; k++)
   {
@@ -323,6 +343,7 @@ int main (int argc, char **argv)
         v[nv++] = k == 0 ? sh->s[j][i].total : k == 1 ? sh->s[j][i].plain : sh->s[j][i].tls ;
     printf(" %s=%.3f", names[k], median(v, nv) * 1000) ;
   }
+  if (resume) printf(" resumed=%lu", resumed) ;
   printf("\n") ;
   return conns ? 0 : 1 ;
 }

@@ -88,12 +88,15 @@ def check_cipher(b):
     return True
 
 
-def hsrate(server, mode, jobs, what):
+def hsrate(server, mode, jobs, what, resume=False):
+    """resume: each client job offers its session again (hsclient -r);
+    'resumed' counts the connections that the server resumed."""
     port = server.port
     cpu0 = server.cpu()
     try:
         r = subprocess.run([HSCLIENT, '-p', str(port), '-k', server.der, '-n', server.sni, '-m', mode,
-                            '-j', str(jobs), '-t', str(HS_SECS)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            '-j', str(jobs), '-t', str(HS_SECS)] + (['-r'] if resume else []),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            timeout=HS_SECS + 60)
     except subprocess.TimeoutExpired:
         return fail(what, 'hsclient timed out')
@@ -106,7 +109,28 @@ def hsrate(server, mode, jobs, what):
     server.quiet()
     res = {k: float(v[k]) for k in ('rate', 'total_ms', 'plain_ms', 'tls_ms', 'fails', 'conns')}
     res['scpu_ms'] = (server.cpu() - cpu0) * 1000 / res['conns'] if res['conns'] else None
+    if resume:
+        res['resumed'] = float(v.get('resumed', 0))
     return res
+
+
+def stime(server, what):
+    """openssl s_time -reuse: connections per second of one client that
+    resumes its session each time (OpenSSL's own client, for a second
+    opinion on hsclient -r)."""
+    try:
+        r = subprocess.run(['openssl', 's_time', '-connect', '127.0.0.1:%d' % server.port, '-reuse',
+                            '-time', str(max(1, int(HS_SECS))), '-cipher', 'ECDHE-ECDSA-AES128-GCM-SHA256'],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                           timeout=HS_SECS + 60)
+    except subprocess.TimeoutExpired:
+        return fail(what, 's_time timed out')
+    out = r.stdout.decode(errors='replace')
+    m = re.search(r'(\d+) connections in (\d+) real seconds', out)
+    if not m or not int(m.group(2)):
+        return fail(what, 's_time: %s' % out.strip()[-200:])
+    server.quiet()
+    return {'rate': int(m.group(1)) / int(m.group(2))}
 
 
 # memory: which processes are "the TLS process(es)" of each server

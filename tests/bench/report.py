@@ -316,6 +316,48 @@ def section_cpu_goal(R):
     return goals
 
 
+def section_resume(R, say):
+    """session resumption: resumed handshakes against our full ones and
+    stunnel's resumed ones"""
+    say('8. Resumed handshakes (TLS 1.2 session ID): the client offers its last session again (hsclient -r; '
+        'openssl s_time -reuse);')
+    say('   ucspitlsd with TLS_SESSION_CACHE, stunnel with its session cache; "full" is section 2\'s ucspitlsd '
+        '(no store); resumed = connections resumed')
+    say('   %-10s %-44s %7s %11s %9s %10s %10s' % ('clients', 'server', 'conn/s', 'min-max', 'resumed', 'latency ms',
+                                                 'server CPU'))
+    goals = []
+    labels = {'ucspitls': 'tcpserver ucspitlsd -i cat, resumed', 'stunnel': 'stunnel (exec cat), resumed'}
+    for j in (1, 8):
+        first = True
+        for key, label in ((('res', 'ucspitls', j), labels['ucspitls']), (('res', 'stunnel', j), labels['stunnel']),
+                           (('hs', 'ucspitls', j), 'tcpserver ucspitlsd -i cat, full')):
+            xs = R.get(key) or []
+            say('   %-10s %-44s %7s %11s %9s %10s %10s'
+                % (('sequential' if j == 1 else '%d at once' % j) if first else '', label,
+                   fmt(med(xs, 'rate')), spread(xs, 'rate'),
+                   fmt(med(xs, 'resumed')) + '/' + fmt(med(xs, 'conns')) if key[0] == 'res' else '-',
+                   fmt(med(xs, 'total_ms'), 2), fmt(med(xs, 'scpu_ms'), 2)))
+            first = False
+        mine, full, st = rate(R, ('res', 'ucspitls', j)), rate(R, ('hs', 'ucspitls', j)), rate(R, ('res', 'stunnel', j))
+        cmine, cfull = rate(R, ('res', 'ucspitls', j), 'scpu_ms'), rate(R, ('hs', 'ucspitls', j), 'scpu_ms')
+        how = 'sequential' if j == 1 else '%d at once' % j
+        if mine is not None and full:
+            goals.append('   resumed handshakes, %s: %s conn/s = %s our full handshake [goal >= 1.80x: %s]'
+                         % (how, fmt(mine), ratio(mine, full), verdict(mine >= 1.8 * full)))
+        if mine is not None and st:
+            goals.append('   resumed handshakes, %s: %s stunnel\'s resumed %s conn/s [goal >= 1.30x: %s]'
+                         % (how, ratio(mine, st), fmt(st), verdict(mine >= 1.3 * st)))
+        if cmine is not None and cfull:
+            goals.append('   server CPU per resumed handshake, %s: %s ms = %s the full handshake\'s [goal <= 0.65x: %s]'
+                         % (how, fmt(cmine, 2), ratio(cmine, cfull), verdict(cmine <= 0.65 * cfull)))
+    for k, label in (('ucspitls', 'ucspitlsd -i cat, TLS_SESSION_CACHE'), ('stunnel', 'stunnel (exec cat)')):
+        xs = R.get(('stime', k)) or []
+        say('   %-10s %-44s %7s %11s' % ('s_time' if k == 'ucspitls' else '', label, fmt(med(xs, 'rate')),
+                                         spread(xs, 'rate')))
+    say('')
+    return goals
+
+
 def section_keysep(R, say):
     say('7. Key separation (issue 14), A/B in this run: ucspitlsd now / ucspitlsd at %s, the commit before it' % BASE)
     say('   %s also reads every pair and computes each public key from its private key on every connection: '
@@ -369,10 +411,13 @@ def report(R, bulks, broken, t_start, load0):
     g5 += section_memory(R, say)
     g13 += section_plaintext(R, say) + section_cpu_goal(R)
     g14 = section_keysep(R, say)
+    gres = section_resume(R, say)
     say('Goals (the bench reports; it never fails on a timing):')
     for issue, goals in ((5, g5), (13, g13), (14, g14)):
         say(' issue %d:' % issue)
         lines.extend(goals or ['   n/a: not measured'])
+    say(' session resumption:')
+    lines.extend(gres or ['   n/a: not measured'])
     if NOTES:
         say('')
         say('Notes:')

@@ -65,9 +65,10 @@ def socat_tls(suite):
     return 'cipher=%s,openssl-min-proto-version=TLS1.2,openssl-max-proto-version=TLS1.2' % SUITES[suite][1]
 
 
-def ucspitlsd_server(name, app, extra=(), immediate=True, conc=1000, pairs=0, binary=UCSPITLSD):
+def ucspitlsd_server(name, app, extra=(), immediate=True, conc=1000, pairs=0, binary=UCSPITLSD, env_extra=None):
     """tcpserver ucspitlsd with the default pair and the first `pairs`
-    named pairs: the client's SNI selects the last of them."""
+    named pairs: the client's SNI selects the last of them; env_extra:
+    more of its environment (TLS_SESSION_CACHE)."""
     port = free_port()
     argv = ['tcpserver', '-RHl0', '-c', str(conc), '127.0.0.1', str(port), binary]
     argv += (['-i'] if immediate else []) + list(extra) + list(app)
@@ -75,6 +76,7 @@ def ucspitlsd_server(name, app, extra=(), immediate=True, conc=1000, pairs=0, bi
     for p in NAMES[:pairs]:
         env['CERTFILE:' + p['name']] = p['cert']
         env['KEYFILE:' + p['name']] = p['key']
+    env.update(env_extra or {})
     return Server(name, argv, env, port, chosen(pairs))
 
 
