@@ -162,8 +162,9 @@ extern void tls_run (br_ssl_engine_context *, tlsx509 const *, tlsopts const *, 
     making us work for nothing (OpenSSL draws the line at 32 too). */
 #define MAX_EMPTY_RECORDS 32
 
- /* a captured alert record: one alert is 2 bytes and the AEAD's 24 at most */
-#define ALERT_MAX 64
+ /* a captured alert record: as long as a record may be (2^14 + 2048,
+    RFC 5246 6.2.3), since a peer may put many alerts in one record */
+#define ALERT_MAX 18432
 
  /* once prog is gone: how long we read for the peer's EOF after our last
     byte, and how long the peer may leave our last bytes unread */
@@ -210,7 +211,7 @@ struct tlsloop_s
   unsigned int empties ;       /* consecutive empty records */
   unsigned char ahead[5] ;     /* the next record's header, not yet given to the engine */
   unsigned int aheadlen ;
-  unsigned char alert[5 + ALERT_MAX] ;  /* an alert record, read before the engine sees it */
+  unsigned int apend ;         /* 0x100 | level of an alert whose description is in a later record */
   unsigned int alertlen ;      /* bytes of it read */
   unsigned int alertneed ;     /* its whole length */
   unsigned int alertfed ;      /* bytes of it given to the engine */
