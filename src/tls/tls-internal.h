@@ -171,6 +171,11 @@ extern void tls_run (br_ssl_engine_context *, tlsx509 const *, tlsopts const *, 
 #define LINGER_MS 1000
 #define DRAIN_MS 10000
 
+ /* prog closed its output: how long its input may take to close too
+    (an exiting process's files are released last fd first: its output
+    before its input) before we take it for a prog that still reads */
+#define CLOSE_GRACE_MS 100
+
 typedef struct recframe_s recframe, *recframe_ref ;
 struct recframe_s
 {
@@ -190,13 +195,15 @@ struct tlsloop_s
   tlsfds fd ;            /* -1 once a side is closed */
   tain lastio ;          /* the last byte of data, either way */
   tain lastnet ;         /* the last byte written to the network */
+  tain graceend ;        /* prog's output closed: when its input is taken as open */
   uint64_t in ;          /* plaintext bytes delivered to prog */
   uint64_t out ;         /* plaintext bytes taken from prog */
   facts *f ;             /* static: its pages are touched only once there are facts */
   unsigned int hsdone : 1 ;
   unsigned int appeof : 1 ;    /* prog closed its output */
   unsigned int netwdone : 1 ;  /* our writing to the network is over */
-  unsigned int notified : 1 ;  /* our close_notify is out (-S) */
+  unsigned int notified : 1 ;  /* our close_notify is out (-S, or prog reads no more) */
+  unsigned int grace : 1 ;     /* graceend is set */
   unsigned int peereof : 1 ;   /* the peer ended with EOF */
   unsigned int appwdead : 1 ;  /* prog will not read any more */
   unsigned int active : 1 ;    /* some byte of data moved in this round */

@@ -54,13 +54,15 @@ static void closed (tlsloop *l)
   tlsloop_finish(l, 0, "ok") ;
 }
 
- /* the next deadline: the handshake's, the idle one, and once prog is
+ /* the next deadline: the handshake's, the idle one, the end of the
+    wait for prog's input to close after its output, and once prog is
     done, how long the peer may leave our last bytes unread */
 static void next_deadline (tlsloop const *l, tain const *kdeadline, tain *deadline)
 {
   tain t ;
   if (!l->hsdone) { *deadline = *kdeadline ; return ; }
   tain_add_g(deadline, &tain_infinite_relative) ;
+  if (l->grace && !l->netwdone && !l->notified && tain_less(&l->graceend, deadline)) *deadline = l->graceend ;
   if (l->o->ito)
   {
     tain_from_millisecs(&t, l->o->ito) ;
