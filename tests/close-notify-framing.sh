@@ -7,7 +7,9 @@
 # coalesced behind 34 warnings in one 70-byte record, or a warning and
 # the close_notify's first byte in one record and its second byte in the
 # next.  Each time the peer gets the whole answer, then our close_notify,
-# and the -v2 line counts what prog wrote.
+# and the -v2 line counts what prog wrote.  ucspitlsd against a client
+# (tests/apps/minitls), then ucspitlsc against a server
+# (tests/apps/miniserver, with the RSA pair).
 . "$(dirname "$0")/lib.sh"
 certs
 
@@ -22,6 +24,20 @@ for how in plain split coalesced split-warn; do
   grep -qE '^ucspitlsd: info: peer=.* in=8 out=12 .*end=ok$' "$T/$how.err" \
     || fail "$how: not an end=ok -v2 line with in=8 out=12: $(cat -v "$T/$how.err")"
   stop "$how"
+done
+
+for how in plain split coalesced split-warn; do
+  start_bg "c-$how" "$PY" "$APPS/notify-framing.py" -s "$T/c-$how.port" -c "$RSA_CERT" -k "$RSA_KEY_PKCS1" "$how"
+  wait_file "$T/c-$how.port"
+  CAFILE=$CA with_timeout 60 tcpclient -RHl0 127.0.0.1 "$(cat "$T/c-$how.port")" \
+    ucspitlsc -v2 -i -k localhost sh -c 'n=$(wc -c <&6 | tr -d " ") ; sleep 0.2 ; echo "got $n bytes" >&7' \
+    2>"$T/c-$how.cerr" || fail "c-$how: the client side failed: $(tr '\n' '|' <"$T/c-$how.cerr")"
+  wait_lines "$T/c-$how.out" 2 30
+  assert_eq 'got 8 bytes\n' "$(sed -n 's/^reply //p' "$T/c-$how.out")" "c-$how: what the server got"
+  assert_eq close_notify "$(sed -n 's/^end //p' "$T/c-$how.out")" "c-$how: how the connection ended"
+  wait_lines "$T/c-$how.cerr" 1 30
+  grep -qE '^ucspitlsc: info: peer=.* in=8 out=12 .*end=ok$' "$T/c-$how.cerr" \
+    || fail "c-$how: not an end=ok -v2 line with in=8 out=12: $(cat -v "$T/c-$how.cerr")"
 done
 wait_no_ucspitlsd
 pass

@@ -2,8 +2,13 @@
 """notify-framing -- a peer whose close_notify is framed in unusual ways.
 
 usage: notify-framing.py -p PORT FRAMING
+       notify-framing.py -s PORTFILE -c CERT -k PKCS1KEY FRAMING
 
-Completes a TLS 1.2 handshake with minitls, sends one application-data
+As a client (-p): connects to 127.0.0.1:PORT, completes a TLS 1.2
+handshake with minitls.  As a server (-s): listens on 127.0.0.1 (its
+port written to PORTFILE), takes one connection, completes the handshake
+with miniserver (CERT, and its RSA key in PKCS#1).  Then sends one
+application-data
 record "request\\n", then its close_notify framed as FRAMING says:
   plain       one alert record holding the close_notify (the usual way)
   split       two alert records of one byte each: level, then
@@ -29,6 +34,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 import minitls  # noqa: E402
+import miniserver  # noqa: E402
 
 REC_ALERT = minitls.REC_ALERT
 
@@ -45,20 +51,10 @@ def frame(c, how):
     raise SystemExit("notify-framing: unknown framing " + how)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("-p", type=int, required=True)
-    ap.add_argument("framing")
-    a = ap.parse_args()
-    sock = socket.create_connection(("127.0.0.1", a.p), timeout=30)
-    c = minitls.Client(sock)
-    try:
-        c.handshake(sni=b"localhost")
-    except (minitls.Failed, OSError) as e:
-        print("notify-framing: handshake: %s" % e, flush=True)
-        return 2
-    # one write: the request and the framed close_notify arrive together
-    c.send_raw(c.seal(minitls.REC_APP, b"request\n") + frame(c, a.framing))
+def play(c, how):
+    """the request and the framed close_notify in one write, then what
+    comes back"""
+    c.send_raw(c.seal(minitls.REC_APP, b"request\n") + frame(c, how))
     reply = b""
     end = "timeout"
     deadline = time.monotonic() + 20
@@ -76,6 +72,37 @@ def main():
                 break
     print("reply %s" % reply.decode("latin-1").encode("unicode_escape").decode(), flush=True)
     print("end %s" % end, flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-p", type=int)
+    ap.add_argument("-s", metavar="PORTFILE")
+    ap.add_argument("-c", metavar="CERT")
+    ap.add_argument("-k", metavar="KEY")
+    ap.add_argument("framing")
+    a = ap.parse_args()
+    try:
+        if a.s:
+            ls = socket.socket()
+            ls.bind(("127.0.0.1", 0))
+            ls.listen(1)
+            with open(a.s + ".tmp", "w") as f:
+                f.write("%d\n" % ls.getsockname()[1])
+            os.rename(a.s + ".tmp", a.s)
+            ls.settimeout(30)
+            sock, _ = ls.accept()
+            sock.settimeout(30)
+            c = miniserver.Server(sock, a.c, a.k)
+            c.handshake()
+        else:
+            sock = socket.create_connection(("127.0.0.1", a.p), timeout=30)
+            c = minitls.Client(sock)
+            c.handshake(sni=b"localhost")
+    except (minitls.Failed, OSError) as e:
+        print("notify-framing: handshake: %s" % e, flush=True)
+        return 2
+    play(c, a.framing)
     return 0
 
 
