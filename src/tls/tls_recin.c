@@ -89,11 +89,13 @@ static int alert_kind (tlsloop const *l, unsigned int *pend)
   {
     unsigned char const *p = (*vt)->decrypt(vt, REC_ALERT, ((unsigned int)arec[1] << 8) | arec[2], abody, &n) ;
     /* a broken record goes to the engine, which will say so */
-    if (p) for (size_t i = 0 ; i < n ; i++)
+    /* the first close_notify or fatal alert decides: the engine acts
+       on it, and on nothing after it */
+    if (p) for (size_t i = 0 ; i < n && !r ; i++)
     {
       if (!*pend) { *pend = 0x100 | p[i] ; continue ; }
-      if ((*pend & 0xff) == 1 && !p[i]) r |= ALERT_CLOSE ;
-      else if ((*pend & 0xff) != 1) r |= ALERT_FATAL ;
+      if ((*pend & 0xff) == 1 && !p[i]) r = ALERT_CLOSE ;
+      else if ((*pend & 0xff) != 1) r = ALERT_FATAL ;
       *pend = 0 ;
     }
   }
