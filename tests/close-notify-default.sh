@@ -17,12 +17,16 @@ peer_says() {
 }
 
 # server side: prog exits; prog closes both ends and lingers; prog closes
-# its output and reads on
+# its output and reads on (and the same with an idle timeout, whose
+# deadline must not hide the end of the wait for prog's input)
 n=0
-for prog in 'echo hello' 'echo hello ; exec <&- >&- ; sleep 2' 'echo hello ; exec >&- ; cat >"$0"'; do
+for prog in 'echo hello' 'echo hello ; exec <&- >&- ; sleep 2' 'echo hello ; exec >&- ; cat >"$0"' \
+    '-I 20000 echo hello ; exec >&- ; cat >"$0"'; do
   n=$((n + 1))
-  CERTFILE=$SRV_CERT KEYFILE=$SRV_KEY start_tcpserver "s$n" ucspitlsd -v2 -i sh -c "$prog" "$T/s$n.read"
-  if [ "$n" = 3 ]; then
+  iopt=()
+  case $prog in -I*) iopt=(-I 20000) prog=${prog#-I 20000 } ;; esac
+  CERTFILE=$SRV_CERT KEYFILE=$SRV_KEY start_tcpserver "s$n" ucspitlsd -v2 -i "${iopt[@]}" sh -c "$prog" "$T/s$n.read"
+  if [ "$n" -ge 3 ]; then
     with_timeout 60 "$PY" "$APPS/end-peer.py" client "$PORT" answer >"$T/s$n.client" 2>&1
   else
     with_timeout 60 "$PY" "$APPS/end-peer.py" client "$PORT" >"$T/s$n.client" 2>&1
@@ -35,6 +39,8 @@ peer_says s1 close_notify
 peer_says s2 close_notify
 peer_says s3 eof
 assert_eq answer "$(cat "$T/s3.read")" "s3: what prog read after closing its output"
+peer_says s4 eof
+assert_eq answer "$(cat "$T/s4.read")" "s4: what prog read after closing its output"
 
 # the client side: prog exits; prog closes its output and reads on
 n=0

@@ -88,9 +88,9 @@ static int alert_kind (tlsloop const *l, unsigned int *pend)
   if ((*vt)->check_length((br_sslrec_in_class const *const *)vt, n))
   {
     unsigned char const *p = (*vt)->decrypt(vt, REC_ALERT, ((unsigned int)arec[1] << 8) | arec[2], abody, &n) ;
-    /* a broken record goes to the engine, which will say so */
-    /* the first close_notify or fatal alert decides: the engine acts
-       on it, and on nothing after it */
+    /* a broken record goes to the engine, which will say so; in a good
+       one, the first close_notify or fatal alert decides: the engine
+       acts on it, and on nothing after it */
     if (p) for (size_t i = 0 ; i < n && !r ; i++)
     {
       if (!*pend) { *pend = 0x100 | p[i] ; continue ; }

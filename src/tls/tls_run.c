@@ -62,7 +62,6 @@ static void next_deadline (tlsloop const *l, tain const *kdeadline, tain *deadli
   tain t ;
   if (!l->hsdone) { *deadline = *kdeadline ; return ; }
   tain_add_g(deadline, &tain_infinite_relative) ;
-  if (l->grace && !l->netwdone && !l->notified && tain_less(&l->graceend, deadline)) *deadline = l->graceend ;
   if (l->o->ito)
   {
     tain_from_millisecs(&t, l->o->ito) ;
@@ -74,6 +73,8 @@ static void next_deadline (tlsloop const *l, tain const *kdeadline, tain *deadli
     tain_add(&t, &l->lastnet, &t) ;
     if (tain_less(&t, deadline)) *deadline = t ;
   }
+  /* once past, it is for the next round to act on: no wait ends at it */
+  if (l->grace && !l->netwdone && !l->notified && tain_future(&l->graceend) && tain_less(&l->graceend, deadline)) *deadline = l->graceend ;
 }
 
 static void timed_out (tlsloop const *l, tain const *kdeadline)

@@ -66,9 +66,12 @@ def client(port, reply):
     print("got %s" % esc(got), flush=True)
     print("end %s" % end, flush=True)
     if reply is not None:
-        c.send_raw(c.seal(minitls.REC_APP, reply.encode() + b"\n") + c.seal(minitls.REC_ALERT, b"\x01\x00"))
-        c.shutdown_write()
-        _, after = client_end(c)
+        try:
+            c.send_raw(c.seal(minitls.REC_APP, reply.encode() + b"\n") + c.seal(minitls.REC_ALERT, b"\x01\x00"))
+            c.shutdown_write()
+            _, after = client_end(c)
+        except OSError as e:
+            after = "error %s" % e
         print("after %s" % after, flush=True)
     return 0
 
