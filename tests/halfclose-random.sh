@@ -1,4 +1,5 @@
 #!/bin/bash
+# test-timeout: 600
 # halfclose-random: no byte lost and no hang, whatever closes first.
 # HALFCLOSE_RUNS runs (default 200; `make check-long`: 1000), each a
 # connection from tcpclient + ucspitlsc to tcpserver + ucspitlsd with a

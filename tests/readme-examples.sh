@@ -33,6 +33,7 @@ out=$(with_timeout 30 sh try-it.sh 2>&1)
 assert_contains "$out" "TLSv1.2" "try-it's session"
 assert_contains "$out" "250-localhost TLS on, ECDHE-" "the demo's EHLO reply over TLS"
 assert_contains "$out" "221 2.0.0" "the demo's QUIT reply"
+assert_not_contains "$out" "unexpected eof" "try-it's end (the demo exited: close_notify, then the TCP end)"
 wait_for 5 grep -q ' end=ok' "$T/oneliner.err" || fail "no -v2 line with end=ok: $(cat "$T/oneliner.err")"
 stop oneliner
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# test-timeout: 900
 # session-random: random sequences of session events, and what they must
 # come to.  SESSION_RUNS runs (default 300; `make check-long`: 2000), each
 # a connection to `tcpserver ... ucspitlsd -v2 OPTIONS session-prog.py`

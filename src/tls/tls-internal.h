@@ -180,13 +180,19 @@ extern void tls_run (br_ssl_engine_context *, tlsx509 const *, tlsopts const *, 
     making us work for nothing (OpenSSL draws the line at 32 too). */
 #define MAX_EMPTY_RECORDS 32
 
- /* a captured alert record: one alert is 2 bytes and the AEAD's 24 at most */
-#define ALERT_MAX 64
+ /* a captured alert record: as long as a record may be (2^14 + 2048,
+    RFC 5246 6.2.3), since a peer may put many alerts in one record */
+#define ALERT_MAX 18432
 
  /* once prog is gone: how long we read for the peer's EOF after our last
     byte, and how long the peer may leave our last bytes unread */
 #define LINGER_MS 1000
 #define DRAIN_MS 10000
+
+ /* prog closed its output: how long its input may take to close too
+    (an exiting process's files are released last fd first: its output
+    before its input) before we take it for a prog that still reads */
+#define CLOSE_GRACE_MS 100
 
 typedef struct recframe_s recframe, *recframe_ref ;
 struct recframe_s
@@ -207,13 +213,15 @@ struct tlsloop_s
   tlsfds fd ;            /* -1 once a side is closed */
   tain lastio ;          /* the last byte of data, either way */
   tain lastnet ;         /* the last byte written to the network */
+  tain graceend ;        /* prog's output closed: when its input is taken as open */
   uint64_t in ;          /* plaintext bytes delivered to prog */
   uint64_t out ;         /* plaintext bytes taken from prog */
   facts *f ;             /* static: its pages are touched only once there are facts */
   unsigned int hsdone : 1 ;
   unsigned int appeof : 1 ;    /* prog closed its output */
   unsigned int netwdone : 1 ;  /* our writing to the network is over */
-  unsigned int notified : 1 ;  /* our close_notify is out (-S) */
+  unsigned int notified : 1 ;  /* our close_notify is out (-S, or prog reads no more) */
+  unsigned int grace : 1 ;     /* graceend is set */
   unsigned int peereof : 1 ;   /* the peer ended with EOF */
   unsigned int appwdead : 1 ;  /* prog will not read any more */
   unsigned int active : 1 ;    /* some byte of data moved in this round */
@@ -228,7 +236,7 @@ struct tlsloop_s
   unsigned int empties ;       /* consecutive empty records */
   unsigned char ahead[5] ;     /* the next record's header, not yet given to the engine */
   unsigned int aheadlen ;
-  unsigned char alert[5 + ALERT_MAX] ;  /* an alert record, read before the engine sees it */
+  unsigned int apend ;         /* 0x100 | level of an alert whose description is in a later record */
   unsigned int alertlen ;      /* bytes of it read */
   unsigned int alertneed ;     /* its whole length */
   unsigned int alertfed ;      /* bytes of it given to the engine */

@@ -7,11 +7,17 @@
    fatal messages with their exit codes.
 
    TLS 1.2 has no half-close, and BearSSL's br_ssl_engine_close() would
-   also discard everything the peer still sends. For -S we emit the
+   also discard everything the peer still sends. So we emit the
    close_notify alert as a record of our own, through the engine's
-   record layer, and leave the receiving side as it is. */
+   record layer, and leave the receiving side as it is: with -S always;
+   by default (-s) only once prog cannot read any more (it has exited,
+   or closed its input too), when nothing that the peer may still send
+   could reach it anyway. Senders such as Exim take a TCP end without
+   close_notify for a truncation; the bare half-close stays for a prog
+   that still reads after closing its output. */
 
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -139,8 +145,33 @@ static void send_close_notify (br_ssl_engine_context *eng)
   eng->record_type_out = rt ;
 }
 
+ /* prog will read no more: its input is closed, or its end of it. An
+    exiting prog's output closes before its input (the kernel releases
+    its files last fd first), so that the input gets CLOSE_GRACE_MS to
+    follow; the loop wakes up when it does (or when the time is up).
+    0: prog still reads; -1: it is too early to say. */
+static int app_reads_no_more (tlsloop *l)
+{
+  struct pollfd x = { .fd = l->fd.appw, .events = 0, .revents = 0 } ;
+  if (l->fd.appw < 0 || l->appwdead) return 1 ;
+  if (poll(&x, 1, 0) == 1 && x.revents & (POLLERR | POLLHUP))
+  {
+    tlsloop_appw_gone(l) ;
+    return 1 ;
+  }
+  tain_now_g() ;
+  if (!l->grace)
+  {
+    tain_from_millisecs(&l->graceend, CLOSE_GRACE_MS) ;
+    tain_add_g(&l->graceend, &l->graceend) ;
+    l->grace = 1 ;
+  }
+  return tain_future(&l->graceend) ? -1 : 0 ;
+}
+
  /* prog has closed its output: flush, then either answer a held
-    close_notify, or send ours (-S), or half-close TCP */
+    close_notify, or send ours (-S, or prog reads no more), or
+    half-close TCP */
 void tlsloop_app_ended (tlsloop *l)
 {
   unsigned int st ;
@@ -150,10 +181,15 @@ void tlsloop_app_ended (tlsloop *l)
   if (st & BR_SSL_SENDREC) return ;
   if (l->astate == ALERT_HELD) { tlsloop_release_alert(l) ; return ; }  /* the engine answers it, and closes */
   if (l->astate != ALERT_NONE) return ;  /* an alert on its way into the engine: what it does comes first */
-  if (l->o->closenotify && !l->notified)
+  if (!l->notified)
   {
-    if (st & BR_SSL_SENDAPP) { send_close_notify(l->eng) ; l->notified = 1 ; }
-    return ;
+    int r = l->o->closenotify ? 1 : app_reads_no_more(l) ;
+    if (r < 0) return ;
+    if (r)
+    {
+      if (st & BR_SSL_SENDAPP) { send_close_notify(l->eng) ; l->notified = 1 ; }
+      return ;
+    }
   }
   if (shutdown(l->fd.netw, SHUT_WR) == -1)
   {

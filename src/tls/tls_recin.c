@@ -7,16 +7,22 @@
    where empty records are counted, before the handshake as after it,
    and where a renegotiation is refused.
 
-   An alert after the handshake is read whole before the engine gets a
-   byte of it. BearSSL acts on a close_notify at once -- it answers with
-   its own and accepts no more data from us -- so a close_notify is held
-   back until prog has finished writing: that is our half-close. Every
-   other alert goes to the engine at once: BearSSL passes over warnings
-   and fails on fatal alerts. Telling them apart means decrypting the
-   record, and the engine's record state must not move before the engine
-   itself decrypts it: so we decrypt a copy of that state (the engine's
-   'in' member, a private field of BearSSL 0.6's br_ssl_engine_context,
-   whose layout the header gives) and throw the copy away. */
+   An alert record after the handshake is read whole before the engine
+   gets a byte of it. BearSSL acts on a close_notify at once -- it
+   answers with its own and accepts no more data from us -- so a record
+   that completes a close_notify is held back until prog has finished
+   writing: that is our half-close. However the peer frames it: alone,
+   behind warnings in one record, or split across records (TLS 1.2
+   allows a fragmented alert: we follow the alert stream byte by byte,
+   as the engine does, and hold the record with its second byte). Every
+   other alert record goes to the engine at once: BearSSL passes over
+   warnings and fails on fatal alerts. Telling them apart means
+   decrypting the record, and the engine's record state must not move
+   before the engine itself decrypts it: so we decrypt a copy of that
+   state (the engine's 'in' member, a private field of BearSSL 0.6's
+   br_ssl_engine_context, whose layout the header gives) and throw the
+   copy away. The record and its copy live in static buffers, whose
+   pages are touched only by a connection that gets an alert. */
 
 #include <errno.h>
 #include <string.h>
@@ -26,6 +32,9 @@
 #include <skalibs/error.h>
 
 #include "tls-internal.h"
+
+static unsigned char arec[5 + ALERT_MAX] ;  /* the captured alert record */
+static unsigned char abody[ALERT_MAX] ;     /* a copy of its body, decrypted */
 
 static char const *phase (tlsloop const *l)
 {
@@ -62,31 +71,36 @@ static int record_header (tlsloop *l)
   return l->hsdone && type == REC_ALERT && len <= ALERT_MAX ;
 }
 
- /* what the captured alert record holds: ALERT_CLOSE (a close_notify),
-    ALERT_FATAL, or 0 (warnings, or what the engine will refuse) */
+ /* what the captured alert record holds: ALERT_CLOSE (it completes a
+    close_notify), ALERT_FATAL, or 0 (warnings, or what the engine will
+    refuse); *pend gets the alert left incomplete at its end */
 #define ALERT_CLOSE 1
 #define ALERT_FATAL 2
-static int alert_kind (tlsloop const *l)
+static int alert_kind (tlsloop const *l, unsigned int *pend)
 {
   union { uint64_t u ; void const *p ; unsigned char b[sizeof(l->eng->in)] ; } in ;
   br_sslrec_in_class const **vt = (br_sslrec_in_class const **)(void *)&in ;
-  unsigned char body[ALERT_MAX] ;
-  size_t n = l->alertlen - 5 ;
+  size_t n = l->alertlen - 5, n0 = n ;
   int r = 0 ;
+  *pend = l->apend ;
   memcpy(&in, &l->eng->in, sizeof(l->eng->in)) ;
-  memcpy(body, l->alert + 5, n) ;
+  memcpy(abody, arec + 5, n) ;
   if ((*vt)->check_length((br_sslrec_in_class const *const *)vt, n))
   {
-    unsigned char const *p = (*vt)->decrypt(vt, REC_ALERT, ((unsigned int)l->alert[1] << 8) | l->alert[2], body, &n) ;
-    /* a broken record goes to the engine, which will say so */
-    if (p) for (size_t i = 0 ; i + 1 < n ; i += 2)
+    unsigned char const *p = (*vt)->decrypt(vt, REC_ALERT, ((unsigned int)arec[1] << 8) | arec[2], abody, &n) ;
+    /* a broken record goes to the engine, which will say so; in a good
+       one, the first close_notify or fatal alert decides: the engine
+       acts on it, and on nothing after it */
+    if (p) for (size_t i = 0 ; i < n && !r ; i++)
     {
-      if (p[i] == 1 && !p[i + 1]) r |= ALERT_CLOSE ;
-      else if (p[i] != 1) r |= ALERT_FATAL ;
+      if (!*pend) { *pend = 0x100 | p[i] ; continue ; }
+      if ((*pend & 0xff) == 1 && !p[i]) r = ALERT_CLOSE ;
+      else if ((*pend & 0xff) != 1) r = ALERT_FATAL ;
+      *pend = 0 ;
     }
   }
   explicit_bzero(&in, sizeof(in)) ;
-  explicit_bzero(body, sizeof(body)) ;
+  explicit_bzero(abody, n0) ;
   return r ;
 }
 
@@ -101,7 +115,7 @@ void tlsloop_release_alert (tlsloop *l)
    makes it an error, like that EOF. */
 static void alert_complete (tlsloop *l)
 {
-  int k = alert_kind(l) ;
+  int k = alert_kind(l, &l->apend) ;
   l->alertfed = 0 ;
   if (k == ALERT_FATAL && l->netwdone && !l->o->strict_eof) k = ALERT_CLOSE ;
   l->astate = k == ALERT_CLOSE ? ALERT_HELD : ALERT_FEEDING ;
@@ -124,7 +138,7 @@ static int read_ended (tlsloop *l, ssize_t r, int midrecord)
 
 static int read_alert (tlsloop *l)
 {
-  ssize_t r = fd_read(l->fd.netr, (char *)l->alert + l->alertlen, l->alertneed - l->alertlen) ;
+  ssize_t r = fd_read(l->fd.netr, (char *)arec + l->alertlen, l->alertneed - l->alertlen) ;
   if (r <= 0) return read_ended(l, r, 1) ;
   l->alertlen += r ;
   if (l->alertlen < l->alertneed) return 0 ;
@@ -155,7 +169,7 @@ int tlsloop_netr (tlsloop *l)
   if (!buf) return 0 ;
   if (l->astate == ALERT_FEEDING)
   {
-    l->alertfed += feed(l, buf, len, l->alert + l->alertfed, l->alertlen - l->alertfed) ;
+    l->alertfed += feed(l, buf, len, arec + l->alertfed, l->alertlen - l->alertfed) ;
     if (l->alertfed == l->alertlen) l->astate = ALERT_NONE ;
     return 1 ;
   }
@@ -170,7 +184,7 @@ int tlsloop_netr (tlsloop *l)
     }
     if (record_header(l))
     {
-      memcpy(l->alert, l->ahead, 5) ;
+      memcpy(arec, l->ahead, 5) ;
       l->alertlen = 5 ;
       l->alertneed = 5 + (((unsigned int)l->ahead[3] << 8) | l->ahead[4]) ;
       l->aheadlen = 0 ;

@@ -57,7 +57,8 @@ static void closed (tlsloop *l)
   tlsloop_finish(l, 0, "ok") ;
 }
 
- /* the next deadline: the handshake's, the idle one, and once prog is
+ /* the next deadline: the handshake's, the idle one, the end of the
+    wait for prog's input to close after its output, and once prog is
     done, how long the peer may leave our last bytes unread */
 static void next_deadline (tlsloop const *l, tain const *kdeadline, tain *deadline)
 {
@@ -75,6 +76,8 @@ static void next_deadline (tlsloop const *l, tain const *kdeadline, tain *deadli
     tain_add(&t, &l->lastnet, &t) ;
     if (tain_less(&t, deadline)) *deadline = t ;
   }
+  /* once past, it is for the next round to act on: no wait ends at it */
+  if (l->grace && !l->netwdone && !l->notified && tain_future(&l->graceend) && tain_less(&l->graceend, deadline)) *deadline = l->graceend ;
 }
 
 static void timed_out (tlsloop const *l, tain const *kdeadline)

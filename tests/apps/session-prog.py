@@ -65,8 +65,12 @@ def main():
     try:
         with open("/proc/self/task/%d/children" % os.getpid()) as f:
             kids = f.read().split()
-        with open(os.path.join(d, "tls.pid"), "w") as f:
-            f.write("%s\n" % (kids[0] if kids else ""))
+        # whole or not at all (a rename): the peer, which may look at any
+        # moment, takes a file without a pid for a TLS child that is gone
+        if kids:
+            with open(os.path.join(d, "tls.pid.tmp"), "w") as f:
+                f.write("%s\n" % kids[0])
+            os.rename(os.path.join(d, "tls.pid.tmp"), os.path.join(d, "tls.pid"))
     except OSError:
         pass
 
