@@ -244,6 +244,6 @@ extern void tlsloop_die_timeout (tlsloop const *, char const *, unsigned int, ch
 extern void tlsloop_copy_sni (tlsloop *) ;
 
  /* the child's last words are fatal ones, but it exits through tlsloop_finish() */
-#define tlsloop_warnf(...) strerr_warn(PROG, ": fatal: ", __VA_ARGS__)
+#define tlsloop_warnf(...) log_warnf(__VA_ARGS__)
 
 #endif

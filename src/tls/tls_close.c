@@ -104,7 +104,7 @@ void tlsloop_die_sys (tlsloop *l, char const *what)
     char const *s = strerror(errno) ;
     tlsloop_die_tls(l, l->hsdone ? "TLS connection failed: network error: " : "TLS handshake failed: network error: ", s, 0) ;
   }
-  strerr_warnsys(PROG, ": fatal: unable to ", what) ;
+  tlsloop_warnf("unable to ", what, ": ", strerror(errno)) ;
   tlsloop_finish(l, UCSPITLS_EXIT_SYS, "error") ;
 }
 

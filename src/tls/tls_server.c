@@ -34,7 +34,7 @@ void tls_server_load (tlsopts const *o, char const *const *envp)
   {
     char const *cafile = env_get2(envp, "CAFILE") ;
     char const *cadir = env_get2(envp, "CADIR") ;
-    if (!cafile && !cadir) strerr_dief(UCSPITLS_EXIT_CONF, "CAFILE or CADIR must be set to check client certificates") ;
+    if (!cafile && !cadir) log_dief(UCSPITLS_EXIT_CONF, "CAFILE or CADIR must be set to check client certificates") ;
     tls_load_anchors(&anchors, cafile, cadir) ;
   }
 }
@@ -121,7 +121,7 @@ void tls_server_run (tlsopts const *o, tlsfds const *fds, tlsready_func *ready, 
   }
   if (!br_ssl_server_reset(sc))
   {
-    strerr_diefu(UCSPITLS_EXIT_SETUP, "initialize the TLS engine: ", tls_error_name(br_ssl_engine_last_error(&sc->eng))) ;
+    log_diefu(UCSPITLS_EXIT_SETUP, "initialize the TLS engine: ", tls_error_name(br_ssl_engine_last_error(&sc->eng))) ;
   }
   tls_run(&sc->eng, o->clientcert ? &xc : 0, o, fds, ready, ctx) ;
 }

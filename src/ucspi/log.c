@@ -1,9 +1,13 @@
 /* ISC license. */
 
 /* log.c: with -v2, one line per connection, at its end:
-   peer, SNI, protocol, suite, bytes each way, duration, how it ended. */
+   peer, SNI, protocol, suite, bytes each way, duration, how it ended.
+   And the peer's address at the end of every warning and fatal line of
+   a connection (log_tail), at every verbosity: the line that an
+   operator looks for is the failed one. */
 
 #include <stdint.h>
+#include <string.h>
 
 #include <skalibs/strerr.h>
 #include <skalibs/tai.h>
@@ -12,6 +16,24 @@
 #include "ucspitls.h"
 
 static tain start ;
+
+char const *log_tail = "" ;
+
+ /* " (peer=IP:PORT)" after every warning and fatal line from now on;
+    the address is peer.c's, the same as on the -v2 line */
+void log_peer (tlsopts *o, char const *peer)
+{
+  static char buf[160] ;
+  size_t n ;
+  o->peer = peer ;
+  if (!peer) { log_tail = "" ; return ; }
+  n = strlen(peer) ;
+  if (n + 10 > sizeof(buf)) return ;
+  memcpy(buf, " (peer=", 7) ;
+  memcpy(buf + 7, peer, n) ;
+  buf[7 + n] = ')' ; buf[8 + n] = 0 ;
+  log_tail = buf ;
+}
 
 void log_start (void)
 {

@@ -76,7 +76,7 @@ static char const **make_env (tlsopts const *o, char const *const *envp, char co
   for (char const *const *p = envp ; *p ; p++) n++ ;
   for (size_t i = 0 ; i < addlen ; i++) if (!add[i]) n++ ;
   e = malloc(n * sizeof(char const *)) ;
-  if (!e) strerr_diefusys(UCSPITLS_EXIT_SYS, "allocate memory") ;
+  if (!e) log_diefusys(UCSPITLS_EXIT_SYS, "allocate memory") ;
   for (char const *const *p = envp ; *p ; p++)
   {
     if (!o->keepenv && wrapper_is_confvar(*p)) continue ;
@@ -94,7 +94,7 @@ static char const **make_env (tlsopts const *o, char const *const *envp, char co
     if (!o->immediate) e[k++] = add + i ;
     else if (!strncmp(add + i, "SSL_PADDING=", 12)) continue ;  /* for the halfway reader of a block only */
     else if (fact_ok(add + i)) e[k++] = add + i ;
-    else strerr_warnw("dropped a string of the TLS child's facts block that is not a fact of ours") ;
+    else log_warnw("dropped a string of the TLS child's facts block that is not a fact of ours") ;
   }
   e[k] = 0 ;
   return e ;
@@ -123,7 +123,7 @@ int wrapper_fds (int netr, int netw)
     int n ;
     if (fcntl(fd, F_GETFD) != -1) continue ;
     n = open2("/dev/null", O_RDWR) ;
-    if (n == -1 || (n != fd && fd_move(fd, n) == -1)) strerr_diefusys(UCSPITLS_EXIT_SYS, "open /dev/null") ;
+    if (n == -1 || (n != fd && fd_move(fd, n) == -1)) log_diefusys(UCSPITLS_EXIT_SYS, "open /dev/null") ;
   }
   return ok ;
 }
@@ -137,18 +137,18 @@ void wrapper_nocore (int on)
   if (on)
   {
     struct rlimit none ;
-    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "make the process non-dumpable") ;
-    if (getrlimit(RLIMIT_CORE, &saved) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "getrlimit") ;
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1) log_diefusys(UCSPITLS_EXIT_SYS, "make the process non-dumpable") ;
+    if (getrlimit(RLIMIT_CORE, &saved) == -1) log_diefusys(UCSPITLS_EXIT_SYS, "getrlimit") ;
     have = 1 ;
     none.rlim_cur = 0 ; none.rlim_max = saved.rlim_max ;
-    if (setrlimit(RLIMIT_CORE, &none) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "setrlimit") ;
+    if (setrlimit(RLIMIT_CORE, &none) == -1) log_diefusys(UCSPITLS_EXIT_SYS, "setrlimit") ;
   }
-  else if (have && setrlimit(RLIMIT_CORE, &saved) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "setrlimit") ;
+  else if (have && setrlimit(RLIMIT_CORE, &saved) == -1) log_diefusys(UCSPITLS_EXIT_SYS, "setrlimit") ;
 }
 
 void wrapper_netok (int ok)
 {
-  if (!ok) strerr_dief(UCSPITLS_EXIT_USAGE, "the network fds are not open") ;
+  if (!ok) log_dief(UCSPITLS_EXIT_USAGE, "the network fds are not open") ;
 }
 
 static void fmtvar (char *s, char const *name, int fd)
@@ -161,7 +161,7 @@ static void fmtvar (char *s, char const *name, int fd)
 
 static void child_begin (void)
 {
-  if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) strerr_diefusys(UCSPITLS_EXIT_SYS, "ignore SIGPIPE") ;
+  if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) log_diefusys(UCSPITLS_EXIT_SYS, "ignore SIGPIPE") ;
   log_start() ;
 }
 
@@ -172,12 +172,12 @@ static void delayed (tlsopts const *o, char const *const *argv, char const *cons
   size_t len = 0 ;
   pid_t pid ;
   if (ipc_pair_coe(ctl) == -1 || pipecoe(in) == -1 || pipecoe(out) == -1)
-    strerr_diefusys(UCSPITLS_EXIT_SYS, "create the UCSPI-TLS channels") ;
+    log_diefusys(UCSPITLS_EXIT_SYS, "create the UCSPI-TLS channels") ;
   fmtvar(add + len, "SSLCTLFD", ctl[1]) ; len += strlen(add + len) + 1 ;
   fmtvar(add + len, "SSLREADFD", out[0]) ; len += strlen(add + len) + 1 ;
   fmtvar(add + len, "SSLWRITEFD", in[1]) ; len += strlen(add + len) + 1 ;
   pid = fork() ;
-  if (pid == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "fork") ;
+  if (pid == -1) log_diefusys(UCSPITLS_EXIT_SYS, "fork") ;
   if (!pid)
   {
     ctlstate c = { .fd = ctl[0], .block = 0 } ;
@@ -195,7 +195,7 @@ static void delayed (tlsopts const *o, char const *const *argv, char const *cons
     {
       static char const hex[] = "0123456789abcdef" ;
       char h[5] = { '0', 'x', hex[(b >> 4) & 15], hex[b & 15], 0 } ;
-      strerr_warn(PROG, ": fatal: control protocol error: prog wrote byte ", h, " on SSLCTLFD, not y or Y") ;
+      log_warnf("control protocol error: prog wrote byte ", h, " on SSLCTLFD, not y or Y") ;
       log_end(o, &nofacts, 0, 0, "protocol-error") ;
       _exit(UCSPITLS_EXIT_USAGE) ;
     }
@@ -205,7 +205,7 @@ static void delayed (tlsopts const *o, char const *const *argv, char const *cons
   }
   fd_close(ctl[0]) ; fd_close(in[0]) ; fd_close(out[1]) ;
   if (uncoe(ctl[1]) == -1 || uncoe(in[1]) == -1 || uncoe(out[0]) == -1)
-    strerr_diefusys(UCSPITLS_EXIT_SYS, "uncoe") ;
+    log_diefusys(UCSPITLS_EXIT_SYS, "uncoe") ;
   xexec_ae(argv[0], argv, (char const *const *)make_env(o, envp, add, len)) ;
 }
 
@@ -220,7 +220,7 @@ static void immediate_prog (tlsopts const *o, char const *const *argv, char cons
   for (;;)
   {
     ssize_t r = fd_read(rep, block + len, sizeof(block) - len) ;
-    if (r == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "read from the TLS child") ;
+    if (r == -1) log_diefusys(UCSPITLS_EXIT_SYS, "read from the TLS child") ;
     if (!r) break ;
     len += r ;
     if (len == sizeof(block)) break ;
@@ -230,11 +230,11 @@ static void immediate_prog (tlsopts const *o, char const *const *argv, char cons
   {
     /* no block: the handshake failed, and the child said why */
     int wstat ;
-    if (waitpid(pid, &wstat, 0) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "wait for the TLS child") ;
+    if (waitpid(pid, &wstat, 0) == -1) log_diefusys(UCSPITLS_EXIT_SYS, "wait for the TLS child") ;
     _exit(WIFEXITED(wstat) ? (WEXITSTATUS(wstat) ? WEXITSTATUS(wstat) : UCSPITLS_EXIT_TLS) : UCSPITLS_EXIT_SYS) ;
   }
   if (fd_move(netr, progr) == -1 || (netw != netr && fd_move(netw, progw) == -1))
-    strerr_diefusys(UCSPITLS_EXIT_SYS, "move fds") ;
+    log_diefusys(UCSPITLS_EXIT_SYS, "move fds") ;
   xexec_ae(argv[0], argv, (char const *const *)make_env(o, envp, block, len)) ;
 }
 
@@ -245,17 +245,17 @@ static void immediate (tlsopts const *o, char const *const *argv, char const *co
   int rep[2], in[2], out[2] ;  /* in: prog -> child; out: child -> prog */
   int same = netr == netw ;
   pid_t pid ;
-  if (ipc_pair_coe(rep) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "create a socketpair") ;
+  if (ipc_pair_coe(rep) == -1) log_diefusys(UCSPITLS_EXIT_SYS, "create a socketpair") ;
   if (same)
   {
-    if (ipc_pair_coe(in) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "create a socketpair") ;
+    if (ipc_pair_coe(in) == -1) log_diefusys(UCSPITLS_EXIT_SYS, "create a socketpair") ;
     out[0] = in[1] ;
     out[1] = dup(in[0]) ;
-    if (out[1] == -1 || coe(out[1]) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "dup") ;
+    if (out[1] == -1 || coe(out[1]) == -1) log_diefusys(UCSPITLS_EXIT_SYS, "dup") ;
   }
-  else if (pipecoe(in) == -1 || pipecoe(out) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "create the pipes") ;
+  else if (pipecoe(in) == -1 || pipecoe(out) == -1) log_diefusys(UCSPITLS_EXIT_SYS, "create the pipes") ;
   pid = fork() ;
-  if (pid == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "fork") ;
+  if (pid == -1) log_diefusys(UCSPITLS_EXIT_SYS, "fork") ;
   if (!pid)
   {
     ctlstate c = { .fd = rep[0], .block = 1 } ;
