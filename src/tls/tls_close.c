@@ -91,6 +91,8 @@ void tlsloop_die_engine (tlsloop *l, int err)
   send_alert(l, err) ;
   tlsloop_linger(l) ;
   if (tls_fail_quiet) tlsloop_finish(l, tls_fail_quiet, "error") ;  /* the key process said why */
+  if (!l->hsdone && tls_hello_no_tls12())
+    tlsloop_die_tls(l, what, "the client offered no TLS 1.2, only later versions, which BearSSL does not have", tls_error_name(err)) ;
   if (tls_fail_reason) tlsloop_die_tls(l, what, tls_fail_reason, err ? tls_error_name(err) : 0) ;
   tlsloop_die_tls(l, what, tls_error_text(err), tls_error_name(err)) ;
 }

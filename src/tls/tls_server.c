@@ -110,6 +110,7 @@ void tls_server_run (tlsopts const *o, tlsfds const *fds, tlsready_func *ready, 
   br_ssl_server_context *sc = &s.c ;
   br_ssl_server_zero(sc) ;
   tls_peer_role = "CLIENT" ;
+  tls_hello_want = 1 ;
   tls_engine_setup(&sc->eng, 1, s.buf) ;
   br_ssl_server_set_policy(sc, &key_policy_ctx) ;
   if (o->clientcert)
