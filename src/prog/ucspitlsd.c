@@ -54,6 +54,11 @@ int main (int argc, char const *const *argv, char const *const *envp)
   netok = wrapper_fds(0, 1) ;
   log_peer(&o, peer_string(envp, 0)) ;
   tlsopts_ids(&o, envp) ;
+  {
+    static char penv[PEER_ENV_MAX] ;  /* inetd, systemd: what tcpserver would have said */
+    o.peerenvlen = peer_env(envp, 0, penv) ;
+    o.peerenv = penv ;
+  }
   wrapper_nocore(1) ;
   tls_server_load(&o, envp) ;
   wrapper_nocore(0) ;

@@ -8,6 +8,11 @@
 
 #include <stdint.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <skalibs/djbunix.h>
 
 #include <skalibs/strerr.h>
 #include <skalibs/tai.h>
@@ -33,6 +38,31 @@ void log_peer (tlsopts *o, char const *peer)
   memcpy(buf + 7, peer, n) ;
   buf[7 + n] = ')' ; buf[8 + n] = 0 ;
   log_tail = buf ;
+}
+
+ /* inetd, and systemd's StandardError=inherit, make fd 2 the connection
+    itself: a line there would go to the peer, in clear, in the middle of
+    TLS records. Then the TLS child (and the key process that it forks)
+    writes its lines nowhere. Another socket on fd 2 (systemd's journal
+    stream) is a log, and is kept. */
+static int same_file (int a, int b)
+{
+  struct stat sa, sb ;
+  return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino ;
+}
+
+int log_fd2_is_net (int netr, int netw)
+{
+  return same_file(2, netr) || same_file(2, netw) ;
+}
+
+void log_fd2_away (int netr, int netw)
+{
+  int fd ;
+  if (!log_fd2_is_net(netr, netw)) return ;
+  fd = open2("/dev/null", O_WRONLY) ;
+  if (fd == -1) _exit(UCSPITLS_EXIT_SYS) ;  /* nowhere to say it */
+  if (fd != 2 && fd_move(2, fd) == -1) _exit(UCSPITLS_EXIT_SYS) ;
 }
 
 void log_start (void)

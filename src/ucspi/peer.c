@@ -7,7 +7,7 @@
    TCPREMOTEPORT (as tcpclient does on the client side); a PROXY header,
    read before this runs, rewrites them. systemd's Accept=yes services
    get REMOTE_ADDR and REMOTE_PORT. inetd and systemd-socket-activate
-   say nothing: the socket itself knows (getpeername). The
+   say nothing: the socket itself knows (getpeername, getsockname). The
    environment comes first, so that what an operator or a proxy front
    says wins over the socket, which may be the proxy's. */
 
@@ -77,4 +77,26 @@ char const *peer_string (char const *const *envp, int fd)
   if (e && *e) return join(e, env_get2(envp, "REMOTE_PORT")) ;
   if (!sockaddr_text(fd, 1, ip, port)) return 0 ;
   return join(ip, port) ;
+}
+
+ /* What tcpserver would have set, for a prog under inetd or systemd:
+    PROTO, TCPREMOTEIP, TCPREMOTEPORT, TCPLOCALIP, TCPLOCALPORT (the
+    HOST and INFO ones need DNS or ident, and tcpserver -H -R leaves them
+    unset too). Only when the launcher set neither PROTO nor TCPREMOTEIP,
+    and only from the socket. Writes NUL-ended strings into s (at most
+    PEER_ENV_MAX bytes), returns their total length. */
+size_t peer_env (char const *const *envp, int fd, char *s)
+{
+  char rip[IP6_FMT + 1], rport[UINT16_FMT], lip[IP6_FMT + 1], lport[UINT16_FMT] ;
+  char const *v[5][2] = { { "PROTO=", "TCP" }, { "TCPREMOTEIP=", rip }, { "TCPREMOTEPORT=", rport }, { "TCPLOCALIP=", lip }, { "TCPLOCALPORT=", lport } } ;
+  size_t len = 0 ;
+  if (env_get2(envp, "PROTO") || env_get2(envp, "TCPREMOTEIP")) return 0 ;
+  if (!sockaddr_text(fd, 1, rip, rport) || !sockaddr_text(fd, 0, lip, lport)) return 0 ;
+  for (unsigned int i = 0 ; i < 5 ; i++)
+  {
+    size_t a = strlen(v[i][0]), b = strlen(v[i][1]) ;
+    memcpy(s + len, v[i][0], a) ; len += a ;
+    memcpy(s + len, v[i][1], b + 1) ; len += b + 1 ;
+  }
+  return len ;
 }

@@ -67,7 +67,9 @@ static int fact_ok (char const *s)
     stale UCSPI-TLS variable, plus what is added (the SSL*FD variables,
     or the facts). UCSPITLS, which UCSPI-TLS applications read before
     they offer STARTTLS, is set empty in delayed mode unless the operator
-    set it, and removed in immediate mode, where TLS is on already. */
+    set it, and removed in immediate mode, where TLS is on already.
+    Under inetd or systemd, the TCP variables that tcpserver would have
+    set come from the socket (peer.c). */
 static char const **make_env (tlsopts const *o, char const *const *envp, char const *add, size_t addlen)
 {
   size_t n = 2, k = 0 ;
@@ -75,6 +77,7 @@ static char const **make_env (tlsopts const *o, char const *const *envp, char co
   char const **e ;
   for (char const *const *p = envp ; *p ; p++) n++ ;
   for (size_t i = 0 ; i < addlen ; i++) if (!add[i]) n++ ;
+  for (size_t i = 0 ; i < o->peerenvlen ; i++) if (!o->peerenv[i]) n++ ;
   e = malloc(n * sizeof(char const *)) ;
   if (!e) log_diefusys(UCSPITLS_EXIT_SYS, "allocate memory") ;
   for (char const *const *p = envp ; *p ; p++)
@@ -89,6 +92,7 @@ static char const **make_env (tlsopts const *o, char const *const *envp, char co
     e[k++] = *p ;
   }
   if (!o->immediate && !ucspitls) e[k++] = "UCSPITLS=" ;
+  for (size_t i = 0 ; i < o->peerenvlen ; i += strlen(o->peerenv + i) + 1) e[k++] = o->peerenv + i ;
   for (size_t i = 0 ; i < addlen && add[i] ; i += strlen(add + i) + 1)
   {
     if (!o->immediate) e[k++] = add + i ;
@@ -159,8 +163,9 @@ static void fmtvar (char *s, char const *name, int fd)
   s[n + uint_fmt(s + n, (unsigned int)fd)] = 0 ;
 }
 
-static void child_begin (void)
+static void child_begin (int netr, int netw)
 {
+  log_fd2_away(netr, netw) ;
   if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) log_diefusys(UCSPITLS_EXIT_SYS, "ignore SIGPIPE") ;
   log_start() ;
 }
@@ -184,7 +189,7 @@ static void delayed (tlsopts const *o, char const *const *argv, char const *cons
     tlsfds fds = { .netr = netr, .netw = netw, .appr = in[0], .appw = out[1], .appsock = 0 } ;
     int b ;
     fd_close(ctl[1]) ; fd_close(in[1]) ; fd_close(out[0]) ;
-    child_begin() ;
+    child_begin(netr, netw) ;
     b = ctl_wait(ctl[0]) ;
     if (b == -1)
     {
@@ -233,8 +238,13 @@ static void immediate_prog (tlsopts const *o, char const *const *argv, char cons
     if (waitpid(pid, &wstat, 0) == -1) log_diefusys(UCSPITLS_EXIT_SYS, "wait for the TLS child") ;
     _exit(WIFEXITED(wstat) ? (WEXITSTATUS(wstat) ? WEXITSTATUS(wstat) : UCSPITLS_EXIT_TLS) : UCSPITLS_EXIT_SYS) ;
   }
-  if (fd_move(netr, progr) == -1 || (netw != netr && fd_move(netw, progw) == -1))
-    log_diefusys(UCSPITLS_EXIT_SYS, "move fds") ;
+  {
+    /* fd 2 the connection (inetd): prog's is the clear stream too */
+    int err2 = log_fd2_is_net(netr, netw) ;
+    if (fd_move(netr, progr) == -1 || (netw != netr && fd_move(netw, progw) == -1)
+     || (err2 && fd_copy(2, netw) == -1))
+      log_diefusys(UCSPITLS_EXIT_SYS, "move fds") ;
+  }
   xexec_ae(argv[0], argv, (char const *const *)make_env(o, envp, block, len)) ;
 }
 
@@ -261,7 +271,7 @@ static void immediate (tlsopts const *o, char const *const *argv, char const *co
     ctlstate c = { .fd = rep[0], .block = 1 } ;
     tlsfds fds = { .netr = netr, .netw = netw, .appr = in[0], .appw = out[1], .appsock = same } ;
     fd_close(rep[1]) ; fd_close(in[1]) ; if (!same) fd_close(out[0]) ;
-    child_begin() ;
+    child_begin(netr, netw) ;
     child_start(o, envp, key) ;
     (*run)(o, &fds, &ctl_ready, &c) ;
   }
