@@ -72,6 +72,8 @@ one_fatal "$T/cli.err" "$PORT" "TLS handshake failed"
 # 5. the client's -v2 line names the server's address
 with_timeout 30 tcpclient -RHl0 127.0.0.1 "$PORT" env CAFILE="$CA" ucspitlsc -v2 -i -k localhost true \
   >"$T/ok.out" 2>"$T/ok.err" || fail "client session: $(cat "$T/ok.err")"
+# (the TLS child, prog's child, may write its line after prog has exited)
+wait_for 20 grep -q ' end=' "$T/ok.err" || fail "no -v2 line from the client: $(cat "$T/ok.err")"
 grep -qE "^ucspitlsc: info: peer=127\.0\.0\.1:$PORT sni=localhost protocol=TLSv1\.2 " "$T/ok.err" \
   || fail "the client's -v2 line does not name the server's address: $(cat "$T/ok.err")"
 pass

@@ -5,7 +5,10 @@
 # the environment), the peer's address comes from the socket: the -v2
 # line and every fatal line name it, and prog finds what tcpserver would
 # have set (PROTO, TCPREMOTEIP, TCPREMOTEPORT, TCPLOCALIP, TCPLOCALPORT),
-# in immediate and in delayed mode.
+# in immediate and in delayed mode.  systemd's REMOTE_ADDR/REMOTE_PORT,
+# when set, name the peer in the lines.  Over IPv6 the address is ::1 for
+# prog and [::1]:PORT in the lines; an IPv4 client of a dual-stack
+# listener is 127.0.0.1, not ::ffff:127.0.0.1.
 . "$(dirname "$0")/lib.sh"
 command -v systemd-socket-activate >/dev/null 2>&1 \
   || skip "systemd-socket-activate is not installed (Debian's systemd package has it)"
@@ -16,11 +19,11 @@ certs
 activate() {
   local name=$1; shift
   PORT=$(free_port)
-  start_bg "$name" systemd-socket-activate -l "127.0.0.1:$PORT" --accept --inetd \
+  start_bg "$name" systemd-socket-activate -l "${SA_LISTEN:-127.0.0.1}:$PORT" --accept --inetd \
     -E "UCSPITLS_TEST_ID=$UCSPITLS_TEST_ID" -E "CERTFILE=$SRV_CERT" -E "KEYFILE=$SRV_KEY" \
-    -E "TEST_STATUS_FILE=$T/$name.status" \
+    -E "TEST_STATUS_FILE=$T/$name.status" ${SA_ENV[@]+"${SA_ENV[@]}"} \
     "$TOP/src/ucspitlsd" "$@"
-  wait_port "$PORT"
+  wait_for 10 port_listening "$PORT" || fail "$name: nothing listens on $PORT"
   eval "PORT_$name=\$PORT"
 }
 
@@ -61,4 +64,29 @@ for m in imm del; do
   grep -qE '^ucspitlsd: fatal: TLS handshake failed: .* \(peer=127\.0\.0\.1:[0-9]+\)$' "$T/$m.err" \
     || fail "$m: the fatal line does not name the peer: $(grep ucspitlsd "$T/$m.err")"
 done
+
+# 4. REMOTE_ADDR and REMOTE_PORT, as systemd sets them for Accept=yes
+SA_ENV=(-E REMOTE_ADDR=192.0.2.9 -E REMOTE_PORT=4242)
+activate ra -i "$PY" "$APPS/smtpish.py"
+with_timeout 60 "$PY" "$APPS/hostile.py" -p "$PORT" garbage-text >"$T/ra-bad.client" 2>&1
+wait_for 20 grep -q ': fatal: ' "$T/ra.err" || fail "ra: no fatal line: $(cat "$T/ra.err")"
+grep -qE '^ucspitlsd: fatal: TLS handshake failed: .* \(peer=192\.0\.2\.9:4242\)$' "$T/ra.err" \
+  || fail "ra: the fatal line does not name REMOTE_ADDR:REMOTE_PORT: $(grep ucspitlsd "$T/ra.err")"
+
+# 5. IPv6, and an IPv4 client of a dual-stack listener
+SA_ENV=()
+SA_LISTEN='[::1]' activate six -v2 -i "$PY" "$APPS/smtpish.py"
+with_timeout 40 "$PY" "$APPS/tlsclient.py" --host ::1 -p "$PORT" --ca "$CA" --sni localhost tls 'reply 220' \
+  'send XENV TCPREMOTEIP' 'reply 250 ^250 TCPREMOTEIP=::1$' 'send XENV TCPLOCALIP' 'reply 250 ^250 TCPLOCALIP=::1$' \
+  'send QUIT' 'reply 221' eof >"$T/six.client" 2>&1 || fail "six: session: $(tail -n 3 "$T/six.client")"
+wait_for 20 grep -q ' end=ok$' "$T/six.err" || fail "six: no -v2 line: $(cat "$T/six.err")"
+grep -qE '^ucspitlsd: info: peer=\[::1\]:[0-9]+ sni=localhost ' "$T/six.err" \
+  || fail "six: the -v2 line does not name [::1]:PORT: $(grep ucspitlsd "$T/six.err")"
+SA_LISTEN='[::]' activate dual -v2 -i "$PY" "$APPS/smtpish.py"
+with_timeout 40 "$PY" "$APPS/tlsclient.py" -p "$PORT" --ca "$CA" --sni localhost tls 'reply 220' \
+  'send XENV TCPREMOTEIP' 'reply 250 ^250 TCPREMOTEIP=127\.0\.0\.1$' \
+  'send QUIT' 'reply 221' eof >"$T/dual.client" 2>&1 || fail "dual: session: $(tail -n 3 "$T/dual.client")"
+wait_for 20 grep -q ' end=ok$' "$T/dual.err" || fail "dual: no -v2 line: $(cat "$T/dual.err")"
+grep -qE '^ucspitlsd: info: peer=127\.0\.0\.1:[0-9]+ sni=localhost ' "$T/dual.err" \
+  || fail "dual: the -v2 line does not name 127.0.0.1:PORT: $(grep ucspitlsd "$T/dual.err")"
 pass

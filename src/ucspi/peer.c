@@ -52,13 +52,21 @@ static int sockaddr_text (int fd, int remote, char *ip, char *port)
   return 1 ;
 }
 
+ /* what goes into a log line between "peer=" and ")": no space, no
+    control byte, no parenthesis, whoever set the variable */
+static int plain (char const *s)
+{
+  for (; *s ; s++) if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f || *s == '(' || *s == ')') return 0 ;
+  return 1 ;
+}
+
  /* "IP:PORT", "[IPv6]:PORT", or "IP" when no port is known */
 static char const *join (char const *ip, char const *port)
 {
   static char buf[PEER_MAX] ;
   size_t n = strlen(ip), m = port ? strlen(port) : 0, k = 0 ;
   int six = !!strchr(ip, ':') ;
-  if (n + m + 4 > sizeof(buf)) return 0 ;
+  if (n + m + 4 > sizeof(buf) || !plain(ip) || (port && !plain(port))) return 0 ;
   if (six && port) buf[k++] = '[' ;
   memcpy(buf + k, ip, n) ; k += n ;
   if (six && port) buf[k++] = ']' ;
