@@ -76,4 +76,10 @@ with_timeout 30 tcpclient -RHl0 127.0.0.1 "$PORT" env CAFILE="$CA" ucspitlsc -v2
 wait_for 20 grep -q ' end=' "$T/ok.err" || fail "no -v2 line from the client: $(cat "$T/ok.err")"
 grep -qE "^ucspitlsc: info: peer=127\.0\.0\.1:$PORT sni=localhost protocol=TLSv1\.2 " "$T/ok.err" \
   || fail "the client's -v2 line does not name the server's address: $(cat "$T/ok.err")"
+
+# 6. a TCPREMOTEIP that would forge a field is passed over: the address
+# comes from the socket
+start_tcpserver forged env 'TCPREMOTEIP=192.0.2.1) (peer=198.51.100.1' ucspitlsd -i cat
+p=$(with_timeout 30 "$PY" "$T/garbage.py" "$PORT" | head -n 1)
+one_fatal "$T/forged.err" "$p" "TLS handshake failed"
 pass

@@ -9,7 +9,8 @@
    get REMOTE_ADDR and REMOTE_PORT. inetd and systemd-socket-activate
    say nothing: the socket itself knows (getpeername, getsockname). The
    environment comes first, so that what an operator or a proxy front
-   says wins over the socket, which may be the proxy's. */
+   says wins over the socket, which may be the proxy's; a value that
+   could not sit in a log line is passed over. */
 
 #include <string.h>
 #include <sys/socket.h>
@@ -80,9 +81,12 @@ char const *peer_string (char const *const *envp, int fd)
   char ip[IP6_FMT + 1] ;
   char port[UINT16_FMT] ;
   char const *e = env_get2(envp, "TCPREMOTEIP") ;
-  if (e && *e) return join(e, env_get2(envp, "TCPREMOTEPORT")) ;
+  char const *r = 0 ;
+  if (e && *e) r = join(e, env_get2(envp, "TCPREMOTEPORT")) ;
+  if (r) return r ;
   e = env_get2(envp, "REMOTE_ADDR") ;
-  if (e && *e) return join(e, env_get2(envp, "REMOTE_PORT")) ;
+  if (e && *e) r = join(e, env_get2(envp, "REMOTE_PORT")) ;
+  if (r) return r ;
   if (!sockaddr_text(fd, 1, ip, port)) return 0 ;
   return join(ip, port) ;
 }
