@@ -44,11 +44,13 @@ void log_peer (tlsopts *o, char const *peer)
     itself: a line there would go to the peer, in clear, in the middle of
     TLS records. Then the TLS child (and the key process that it forks)
     writes its lines nowhere. Another socket on fd 2 (systemd's journal
-    stream) is a log, and is kept. */
+    stream) is a log, and is kept; so is /dev/null on both (sockets only
+    are compared). */
 static int same_file (int a, int b)
 {
   struct stat sa, sb ;
-  return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino ;
+  return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && S_ISSOCK(sa.st_mode)
+    && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino ;
 }
 
 int log_fd2_is_net (int netr, int netw)
