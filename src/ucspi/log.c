@@ -13,7 +13,6 @@
 #include <sys/stat.h>
 
 #include <skalibs/djbunix.h>
-
 #include <skalibs/strerr.h>
 #include <skalibs/tai.h>
 #include <skalibs/types.h>
