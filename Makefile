@@ -19,10 +19,12 @@ ALL_LDFLAGS := $(LDFLAGS_CONF) $(STATIC_LDFLAGS) $(LDFLAGS) $(EXTRA_LDFLAGS)
 # control channel, facts, options, log); src/tls: the TLS layer, the only
 # code that calls BearSSL; src/smtp: the SMTP adapter of starttls-smtpd
 UCSPI := src/ucspi/wrapper.o src/ucspi/ctl.o src/ucspi/facts.o src/ucspi/sni.o \
-  src/ucspi/log.o src/ucspi/opts.o src/ucspi/ids.o
+  src/ucspi/log.o src/ucspi/opts.o src/ucspi/ids.o \
+  src/ucspi/peer.o
 TLS := src/tls/tls_run.o src/tls/tls_recin.o src/tls/tls_io.o src/tls/tls_close.o src/tls/tls_engine.o src/tls/tls_load.o src/tls/tls_x509.o \
   src/tls/tls_dn.o src/tls/tls_der.o \
-  src/tls/tls_pem.o src/tls/tls_cert.o src/tls/tls_check.o src/tls/tls_pick.o src/tls/tls_key.o src/tls/tls_keyclient.o
+  src/tls/tls_pem.o src/tls/tls_cert.o src/tls/tls_check.o src/tls/tls_pick.o src/tls/tls_key.o src/tls/tls_keyclient.o \
+  src/tls/tls_hello.o
 COMMON := $(TLS) $(UCSPI)
 SERVER := src/prog/ucspitlsd.o src/tls/tls_server.o
 CLIENT := src/prog/ucspitlsc.o src/tls/tls_client.o

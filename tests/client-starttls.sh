@@ -49,7 +49,7 @@ for l in "cmd EHLO client.example" "cmd MAIL FROM:<client@client.example>" \
   assert_file_contains "$T/app1.tls" "$l" "server log after the switch"
 done
 # ucspitlsc -v2: one line at the end, for the name it checked
-assert_file_contains "$T/c1.err" "ucspitlsc: info: peer=localhost sni=localhost protocol=TLSv1.2 cipher=ECDHE-ECDSA-"
+assert_file_contains "$T/c1.err" "ucspitlsc: info: peer=127.0.0.1:$PORT sni=localhost protocol=TLSv1.2 cipher=ECDHE-ECDSA-"
 assert_file_contains "$T/c1.err" " end=ok"
 
 # 2. Y: the same, and the facts block before end-of-file

@@ -42,7 +42,7 @@ check() {
   wait_lines "$T/$name.err" 2 10
   sleep 0.2
   assert_eq 2 "$(wc -l <"$T/$name.err")" "$name: lines on stderr"
-  sed -n 1p "$T/$name.err" | grep -qE '^ucspitlsd: fatal: TLS connection failed: network error: (Broken pipe|Connection reset by peer)$' \
+  sed -n 1p "$T/$name.err" | untail | grep -qE '^ucspitlsd: fatal: TLS connection failed: network error: (Broken pipe|Connection reset by peer)$' \
     || fail "$name: not the network error line: $(sed -n 1p "$T/$name.err")"
   sed -n 2p "$T/$name.err" | grep -qE '^ucspitlsd: info: peer=.* end=error$' \
     || fail "$name: not an end=error -v2 line: $(sed -n 2p "$T/$name.err")"

@@ -12,7 +12,7 @@
 
 #include "ucspitls.h"
 
-#define USAGE "ucspitlsc [ -i ] [ -K ms ] [ -I ms ] [ -S | -s ] [ -J | -j ] [ -Y | -y ] [ -k name | -N ] [ -Z | -z ] [ -v 0|1|2 ] [ -6 fd ] [ -7 fd ] prog... | ucspitlsc -C [ -Y | -y ]"
+#define USAGE "ucspitlsc [ -i ] [ -K ms ] [ -I ms ] [ -S | -s ] [ -J | -j ] [ -Y | -y ] [ -k name | -N ] [ -Z | -z ] [ -v 0|1|2 ] [ -6 fd ] [ -7 fd ] prog... | ucspitlsc -C [ -Y | -y ] [ -v 0|1|2 ]"
 #define dieusage() strerr_dieusage(UCSPITLS_EXIT_USAGE, USAGE)
 
 static unsigned int fdarg (char const *s)
@@ -65,8 +65,8 @@ int main (int argc, char const *const *argv, char const *const *envp)
   if (!o.servername && !anyname)
     strerr_dief(UCSPITLS_EXIT_USAGE, "no server name to check: give -k name, or -N to accept a certificate for any name") ;
   netok = wrapper_fds((int)netr, (int)netw) ;
+  log_peer(&o, peer_string(envp, (int)netr)) ;
   tlsopts_ids(&o, envp) ;
-  o.peer = o.servername ;
   wrapper_nocore(1) ;
   tls_client_load(&o, envp) ;
   wrapper_nocore(0) ;

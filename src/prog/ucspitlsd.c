@@ -4,34 +4,14 @@
    or tcpsvd with the connection on fds 0 and 1, and chain-loads prog.
    With -C, checks the whole configuration once and exits. */
 
-#include <string.h>
-
-#include <skalibs/env.h>
 #include <skalibs/sgetopt.h>
 #include <skalibs/strerr.h>
 #include <skalibs/types.h>
 
 #include "ucspitls.h"
 
-#define USAGE "ucspitlsd [ -i ] [ -K ms ] [ -I ms ] [ -S | -s ] [ -J | -j ] [ -Y | -y ] [ -k 0|1|2 ] [ -Z | -z ] [ -v 0|1|2 ] prog... | ucspitlsd -C [ -Y | -y ] [ -k 0|1|2 ]"
+#define USAGE "ucspitlsd [ -i ] [ -K ms ] [ -I ms ] [ -S | -s ] [ -J | -j ] [ -Y | -y ] [ -k 0|1|2 ] [ -Z | -z ] [ -v 0|1|2 ] prog... | ucspitlsd -C [ -Y | -y ] [ -k 0|1|2 ] [ -v 0|1|2 ]"
 #define dieusage() strerr_dieusage(UCSPITLS_EXIT_USAGE, USAGE)
-
- /* "IP:PORT" from tcpserver's variables, for the log line */
-static char const *peer (char const *const *envp)
-{
-  static char buf[128] ;
-  char const *ip = env_get2(envp, "TCPREMOTEIP") ;
-  char const *port = env_get2(envp, "TCPREMOTEPORT") ;
-  size_t n, m ;
-  if (!ip) return 0 ;
-  n = strlen(ip) ;
-  m = port ? strlen(port) : 0 ;
-  if (n + m + 2 > sizeof(buf)) return 0 ;
-  memcpy(buf, ip, n) ;
-  if (port) { buf[n++] = ':' ; memcpy(buf + n, port, m) ; n += m ; }
-  buf[n] = 0 ;
-  return buf ;
-}
 
 int main (int argc, char const *const *argv, char const *const *envp)
 {
@@ -72,8 +52,13 @@ int main (int argc, char const *const *argv, char const *const *envp)
   }
   if (!argc) dieusage() ;
   netok = wrapper_fds(0, 1) ;
+  log_peer(&o, peer_string(envp, 0)) ;
   tlsopts_ids(&o, envp) ;
-  o.peer = peer(envp) ;
+  {
+    static char penv[PEER_ENV_MAX] ;  /* inetd, systemd: what tcpserver would have said */
+    o.peerenvlen = peer_env(envp, 0, penv) ;
+    o.peerenv = penv ;
+  }
   wrapper_nocore(1) ;
   tls_server_load(&o, envp) ;
   wrapper_nocore(0) ;

@@ -116,6 +116,13 @@ extern char const *tls_error_text (int) ;
 extern char const *tls_fail_reason ;  /* set by policy code that knows better than the error code */
 extern int tls_fail_quiet ;  /* an exit code: the reason has been told already (by the key process) */
 
+ /* what the client's hello offered, for a failed handshake's message:
+    tls_hello.c (the server sets tls_hello_want) */
+
+extern int tls_hello_want ;
+extern void tls_hello_take (unsigned char const *, size_t) ;
+extern int tls_hello_no_tls12 (void) ;
+
  /* peer certificate capture around x509_minimal: tls_x509.c */
 
 typedef struct tlsx509_s tlsx509, *tlsx509_ref ;
@@ -270,6 +277,6 @@ extern void tlsloop_die_timeout (tlsloop const *, char const *, unsigned int, ch
 extern void tlsloop_copy_sni (tlsloop const *) ;
 
  /* the child's last words are fatal ones, but it exits through tlsloop_finish() */
-#define tlsloop_warnf(...) strerr_warn(PROG, ": fatal: ", __VA_ARGS__)
+#define tlsloop_warnf(...) log_warnf(__VA_ARGS__)
 
 #endif

@@ -4,8 +4,10 @@
    service starts, of everything that a connection checks only in part:
    every pair, named ones included, with the key matched to its
    certificate by computing its public key; the dates of every
-   certificate of every chain; the anchors. One line per pair; the first
-   problem ends it with exit 96 and a line naming the file. */
+   certificate of every chain; the anchors. One line per pair (none with
+   -v 0: a run script that checks before every start must not fill the
+   log of a service that restarts in a loop); the first problem ends it
+   with exit 96 and a line naming the file. */
 
 #include <time.h>
 #include <unistd.h>
@@ -15,7 +17,7 @@
 #include "tls-internal.h"
 #include "session/tls-session.h"
 
-#define dieconf(...) strerr_dief(UCSPITLS_EXIT_CONF, __VA_ARGS__)
+#define dieconf(...) log_dief(UCSPITLS_EXIT_CONF, __VA_ARGS__)
 
 static void dates (tlscred const *c, char const *certfile, int64_t now, char *until)
 {
@@ -40,18 +42,18 @@ static void dates (tlscred const *c, char const *certfile, int64_t now, char *un
   tls_time_fmt(first, until) ;
 }
 
-static void pair (char const *name, char const *cert, char const *key, int64_t now)
+static void pair (tlsopts const *o, char const *name, char const *cert, char const *key, int64_t now)
 {
   tlscred c ;
   char until[32] ;
   tls_load_cred(&c, name, cert, key, 1) ;
   dates(&c, cert, now, until) ;
-  strerr_warn(PROG, ": info: ", name ? "CERTFILE:" : "CERTFILE", name ? name : "", " ", cert,
+  if (o->verbosity) strerr_warn(PROG, ": info: ", name ? "CERTFILE:" : "CERTFILE", name ? name : "", " ", cert,
     " and its key ", key, ": ok, valid until ", until) ;
   tls_cred_free(&c) ;
 }
 
-static void anchors (char const *const *envp, int required)
+static void anchors (tlsopts const *o, char const *const *envp, int required)
 {
   tlsanchors a ;
   char const *cafile = env_get2(envp, "CAFILE") ;
@@ -62,7 +64,7 @@ static void anchors (char const *const *envp, int required)
     return ;
   }
   tls_load_anchors(&a, cafile, cadir) ;
-  strerr_warn(PROG, ": info: trust anchors ", cafile ? cafile : "", cafile && cadir ? " and " : "", cadir ? cadir : "", ": ok") ;
+  if (o->verbosity) strerr_warn(PROG, ": info: trust anchors ", cafile ? cafile : "", cafile && cadir ? " and " : "", cadir ? cadir : "", ": ok") ;
 }
 
 void tls_server_check (tlsopts const *o, char const *const *envp)
@@ -71,9 +73,9 @@ void tls_server_check (tlsopts const *o, char const *const *envp)
   tlspair pr ;
   size_t i = 0 ;
   tls_pairs_check(envp, o->snilevel) ;
-  if (o->snilevel < 2) pair(0, env_get2(envp, "CERTFILE"), env_get2(envp, "KEYFILE"), now) ;
-  if (o->snilevel) while (tls_pair_next(envp, &i, &pr)) pair(pr.pattern, pr.cert, pr.key, now) ;
-  anchors(envp, o->clientcert) ;
+  if (o->snilevel < 2) pair(o, 0, env_get2(envp, "CERTFILE"), env_get2(envp, "KEYFILE"), now) ;
+  if (o->snilevel) while (tls_pair_next(envp, &i, &pr)) pair(o, pr.pattern, pr.cert, pr.key, now) ;
+  anchors(o, envp, o->clientcert) ;
   tls_scache_check(o, envp) ;
   _exit(0) ;
 }
@@ -81,14 +83,14 @@ void tls_server_check (tlsopts const *o, char const *const *envp)
 void tls_client_check (tlsopts const *o, char const *const *envp)
 {
   int64_t now = (int64_t)time(0) ;
-  anchors(envp, 1) ;
+  anchors(o, envp, 1) ;
   if (o->clientcert)
   {
     char const *cert = env_get2(envp, "CERTFILE") ;
     char const *key = env_get2(envp, "KEYFILE") ;
     if (!cert) dieconf("CERTFILE not set, and -y asks for a client certificate") ;
     if (!key) dieconf("KEYFILE not set, and -y asks for a client certificate") ;
-    pair(0, cert, key, now) ;
+    pair(o, 0, cert, key, now) ;
   }
   _exit(0) ;
 }

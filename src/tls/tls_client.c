@@ -21,15 +21,15 @@ void tls_client_load (tlsopts const *o, char const *const *envp)
 {
   char const *cafile = env_get2(envp, "CAFILE") ;
   char const *cadir = env_get2(envp, "CADIR") ;
-  if (!cafile && !cadir) strerr_dief(UCSPITLS_EXIT_USAGE, "CAFILE or CADIR must be set: the server's certificate cannot be checked without anchors") ;
+  if (!cafile && !cadir) log_dief(UCSPITLS_EXIT_USAGE, "CAFILE or CADIR must be set: the server's certificate cannot be checked without anchors") ;
   tls_load_anchors(&anchors, cafile, cadir) ;
   if (o->clientcert)
   {
     char const *cert = env_get2(envp, "CERTFILE") ;
     char const *key = env_get2(envp, "KEYFILE") ;
     tlscred c ;
-    if (!cert) strerr_dief(UCSPITLS_EXIT_CONF, "CERTFILE not set, and -y asks for a client certificate") ;
-    if (!key) strerr_dief(UCSPITLS_EXIT_CONF, "KEYFILE not set, and -y asks for a client certificate") ;
+    if (!cert) log_dief(UCSPITLS_EXIT_CONF, "CERTFILE not set, and -y asks for a client certificate") ;
+    if (!key) log_dief(UCSPITLS_EXIT_CONF, "KEYFILE not set, and -y asks for a client certificate") ;
     tls_load_cred(&c, 0, cert, key, 0) ;
     tls_cred_free(&c) ;
   }
@@ -106,7 +106,7 @@ void tls_client_run (tlsopts const *o, tlsfds const *fds, tlsready_func *ready, 
   if (tls_sfile_path) tls_session_done = &session_done ;
   if (!br_ssl_client_reset(cc, o->servername, tls_sfile_offer(&cc->eng, &xc)))
   {
-    strerr_diefu(UCSPITLS_EXIT_SETUP, "initialize the TLS engine: ", tls_error_name(br_ssl_engine_last_error(&cc->eng))) ;
+    log_diefu(UCSPITLS_EXIT_SETUP, "initialize the TLS engine: ", tls_error_name(br_ssl_engine_last_error(&cc->eng))) ;
   }
   tls_run(&cc->eng, &xc, o, fds, ready, ctx) ;
 }

@@ -98,6 +98,8 @@ void tlsloop_die_engine (tlsloop *l, int err)
   send_alert(l, err) ;
   tlsloop_linger(l) ;
   if (tls_fail_quiet) tlsloop_finish(l, tls_fail_quiet, "error") ;  /* the key process said why */
+  if (!l->hsdone && tls_hello_no_tls12())
+    tlsloop_die_tls(l, what, "the client offered no TLS 1.2, only later versions, which BearSSL does not have", tls_error_name(err)) ;
   if (tls_fail_reason) tlsloop_die_tls(l, what, tls_fail_reason, err ? tls_error_name(err) : 0) ;
   tlsloop_die_tls(l, what, tls_error_text(err), tls_error_name(err)) ;
 }
@@ -111,7 +113,7 @@ void tlsloop_die_sys (tlsloop *l, char const *what)
     char const *s = strerror(errno) ;
     tlsloop_die_tls(l, l->hsdone ? "TLS connection failed: network error: " : "TLS handshake failed: network error: ", s, 0) ;
   }
-  strerr_warnsys(PROG, ": fatal: unable to ", what) ;
+  tlsloop_warnf("unable to ", what, ": ", strerror(errno)) ;
   tlsloop_finish(l, UCSPITLS_EXIT_SYS, "error") ;
 }
 

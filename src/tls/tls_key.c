@@ -44,7 +44,7 @@
 
 #include "tls-internal.h"
 
-#define dieconf(...) strerr_dief(UCSPITLS_EXIT_CONF, __VA_ARGS__)
+#define dieconf(...) log_dief(UCSPITLS_EXIT_CONF, __VA_ARGS__)
 
 static br_hash_class const *hashclass (unsigned int id, unsigned char const **oid)
 {

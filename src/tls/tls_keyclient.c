@@ -32,9 +32,9 @@ void tls_key_start (tlsopts const *o, char const *const *envp, int isserver)
   int sv[2] ;
   pid_t parent = getpid() ;
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
-    strerr_diefusys(UCSPITLS_EXIT_SYS, "create a socketpair for the key process") ;
+    log_diefusys(UCSPITLS_EXIT_SYS, "create a socketpair for the key process") ;
   keypid = fork() ;
-  if (keypid == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "fork the key process") ;
+  if (keypid == -1) log_diefusys(UCSPITLS_EXIT_SYS, "fork the key process") ;
   if (!keypid)
   {
     fd_close(sv[0]) ;
@@ -42,7 +42,7 @@ void tls_key_start (tlsopts const *o, char const *const *envp, int isserver)
   }
   fd_close(sv[1]) ;
   keyfd = sv[0] ;
-  if (ndelay_on(keyfd) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "set the key process's socket non-blocking") ;
+  if (ndelay_on(keyfd) == -1) log_diefusys(UCSPITLS_EXIT_SYS, "set the key process's socket non-blocking") ;
 }
 
  /* why the key process did not answer */

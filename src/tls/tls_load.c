@@ -26,8 +26,8 @@
 
 #include "tls-internal.h"
 
-#define dieconf(...) strerr_dief(UCSPITLS_EXIT_CONF, __VA_ARGS__)
-#define diemem() strerr_diefusys(UCSPITLS_EXIT_SYS, "allocate memory")
+#define dieconf(...) log_dief(UCSPITLS_EXIT_CONF, __VA_ARGS__)
+#define diemem() log_diefusys(UCSPITLS_EXIT_SYS, "allocate memory")
 
 typedef struct tlsfile_s tlsfile, *tlsfile_ref ;
 struct tlsfile_s
@@ -75,7 +75,7 @@ static int readfile (tlsfile *f, char const *file)
 
 static void readfile_or_die (tlsfile *f, char const *what, char const *file)
 {
-  if (!readfile(f, file)) strerr_diefusys(UCSPITLS_EXIT_CONF, "read ", what, " file ", file) ;
+  if (!readfile(f, file)) log_diefusys(UCSPITLS_EXIT_CONF, "read ", what, " file ", file) ;
 }
 
 static void wipe (tlsfile *f)
@@ -361,7 +361,7 @@ static void anchors_file (taload *t, char const *file, int fromdir)
   if (!readfile(&f, file))
   {
     if (fromdir && errno == EISDIR) return ;
-    strerr_diefusys(UCSPITLS_EXIT_CONF, "read ", "CA", " file ", file) ;
+    log_diefusys(UCSPITLS_EXIT_CONF, "read ", "CA", " file ", file) ;
   }
   if (!fromdir || tls_pem_looks(f.s, f.len)) tls_pem_select(file, f.s, f.len, f.der, &is_cert, &add_anchor, t) ;
   free(f.s) ; free(f.der) ;
@@ -381,7 +381,7 @@ void tls_load_anchors (tlsanchors *a, char const *cafile, char const *cadir)
     stralloc path = STRALLOC_ZERO ;
     size_t before = a->n ;
     DIR *dir = opendir(cadir) ;
-    if (!dir) strerr_diefusys(UCSPITLS_EXIT_CONF, "open CA directory ", cadir) ;
+    if (!dir) log_diefusys(UCSPITLS_EXIT_CONF, "open CA directory ", cadir) ;
     t.strict = 0 ;  /* a system directory holds more than certificates */
     for (;;)
     {
@@ -396,7 +396,7 @@ void tls_load_anchors (tlsanchors *a, char const *cafile, char const *cadir)
         diemem() ;
       anchors_file(&t, path.s, 1) ;
     }
-    if (errno) strerr_diefusys(UCSPITLS_EXIT_CONF, "read CA directory ", cadir) ;
+    if (errno) log_diefusys(UCSPITLS_EXIT_CONF, "read CA directory ", cadir) ;
     dir_close(dir) ;
     stralloc_free(&path) ;
     if (a->n == before) dieconf("no certificate found in ", cadir) ;

@@ -16,7 +16,7 @@
 
 #include "tls-internal.h"
 
-#define dieconf(...) strerr_dief(UCSPITLS_EXIT_CONF, __VA_ARGS__)
+#define dieconf(...) log_dief(UCSPITLS_EXIT_CONF, __VA_ARGS__)
 
 static int b64 (unsigned char c)
 {

@@ -13,7 +13,7 @@
 
 #include "tls-internal.h"
 
-#define dieconf(...) strerr_dief(UCSPITLS_EXIT_CONF, __VA_ARGS__)
+#define dieconf(...) log_dief(UCSPITLS_EXIT_CONF, __VA_ARGS__)
 
  /* "CERTFILE:pattern=value" or "KEYFILE:...": the pattern, up to its '=' */
 static int named (char const *s, char const *var, char const **pat, size_t *patlen, char const **value)
@@ -145,7 +145,7 @@ void tls_pairs_check (char const *const *envp, unsigned int snilevel)
   }
   if (!snilevel) return ;
   c = malloc((2 * n + 2) * sizeof(entry)) ;
-  if (!c) strerr_diefusys(UCSPITLS_EXIT_SYS, "allocate memory") ;
+  if (!c) log_diefusys(UCSPITLS_EXIT_SYS, "allocate memory") ;
   k = c + n + 1 ;
   nc = collect(envp, "CERTFILE", c) ;
   nk = collect(envp, "KEYFILE", k) ;

@@ -208,6 +208,7 @@ int tlsloop_netr (tlsloop *l)
   if (r <= 0) return read_ended(l, r, 1) ;
   if ((size_t)r > len) { l->aheadlen = r - len ; r = len ; }
   frame_in(l, buf, r) ;
+  if (!l->peerccs && l->rin.hdr[0] == REC_HANDSHAKE) tls_hello_take(buf, r) ;
   br_ssl_engine_recvrec_ack(l->eng, r) ;
   return l->aheadlen || (size_t)r == len ;
 }

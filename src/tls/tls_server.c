@@ -45,7 +45,7 @@ void tls_server_load (tlsopts const *o, char const *const *envp)
   {
     char const *cafile = env_get2(envp, "CAFILE") ;
     char const *cadir = env_get2(envp, "CADIR") ;
-    if (!cafile && !cadir) strerr_dief(UCSPITLS_EXIT_CONF, "CAFILE or CADIR must be set to check client certificates") ;
+    if (!cafile && !cadir) log_dief(UCSPITLS_EXIT_CONF, "CAFILE or CADIR must be set to check client certificates") ;
     tls_load_anchors(&anchors, cafile, cadir) ;
   }
   tls_scache_config(envp) ;
@@ -131,6 +131,7 @@ void tls_server_run (tlsopts const *o, tlsfds const *fds, tlsready_func *ready, 
   br_ssl_server_context *sc = &s.c ;
   br_ssl_server_zero(sc) ;
   tls_peer_role = "CLIENT" ;
+  tls_hello_want = 1 ;
   tls_engine_setup(&sc->eng, 1, s.buf) ;
   br_ssl_server_set_policy(sc, &key_policy_ctx) ;
   if (o->clientcert)
@@ -148,7 +149,7 @@ void tls_server_run (tlsopts const *o, tlsfds const *fds, tlsready_func *ready, 
   }
   if (!br_ssl_server_reset(sc))
   {
-    strerr_diefu(UCSPITLS_EXIT_SETUP, "initialize the TLS engine: ", tls_error_name(br_ssl_engine_last_error(&sc->eng))) ;
+    log_diefu(UCSPITLS_EXIT_SETUP, "initialize the TLS engine: ", tls_error_name(br_ssl_engine_last_error(&sc->eng))) ;
   }
   tls_run(&sc->eng, o->clientcert ? &xc : 0, o, fds, ready, ctx) ;
 }

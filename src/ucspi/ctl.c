@@ -21,7 +21,7 @@ int ctl_wait (int fd)
   ssize_t r ;
   do r = read(fd, &c, 1) ;
   while (r == -1 && errno == EINTR) ;
-  if (r == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "read from the control channel") ;
+  if (r == -1) log_diefusys(UCSPITLS_EXIT_SYS, "read from the control channel") ;
   return r ? c : -1 ;
 }
 
@@ -34,7 +34,7 @@ void ctl_ready (void *p, facts const *f)
     size_t n = facts_block(f, buf) ;
     /* prog may be gone already: then nobody needs the facts */
     if (allwrite(c->fd, buf, n) < n && errno != EPIPE && errno != ECONNRESET)
-      strerr_warnwusys("write to the control channel") ;
+      log_warnwusys("write to the control channel") ;
   }
   /* EOF first; then drop what prog wrote after its byte, or closing
      with unread data would reset the socket under prog's feet */

@@ -21,7 +21,7 @@ static unsigned int getid (char const *const *envp, char const *var, int *set)
   *set = !!s ;
   if (!s) return 0 ;
   n = uint_scan(s, &id) ;
-  if (!n || s[n]) strerr_dief(UCSPITLS_EXIT_CONF, "invalid ", var, ": ", s) ;
+  if (!n || s[n]) log_dief(UCSPITLS_EXIT_CONF, "invalid ", var, ": ", s) ;
   return id ;
 }
 
@@ -31,7 +31,7 @@ void tlsopts_ids (tlsopts *o, char const *const *envp)
   o->uid = getid(envp, "TLS_UID", &u) ;
   o->gid = getid(envp, "TLS_GID", &g) ;
   if (u != g)
-    strerr_dief(UCSPITLS_EXIT_CONF, u ? "TLS_UID is set but TLS_GID is not" : "TLS_GID is set but TLS_UID is not", ": set both TLS_UID and TLS_GID, or neither") ;
+    log_dief(UCSPITLS_EXIT_CONF, u ? "TLS_UID is set but TLS_GID is not" : "TLS_GID is set but TLS_UID is not", ": set both TLS_UID and TLS_GID, or neither") ;
   o->setids = u ;
 }
 
@@ -41,10 +41,10 @@ void ids_drop (tlsopts const *o, int quiet)
   if (!o->setids) return ;
   if (geteuid())
   {
-    if (!quiet && o->verbosity) strerr_warnw("TLS_UID/TLS_GID ignored: not running as root") ;
+    if (!quiet && o->verbosity) log_warnw("TLS_UID/TLS_GID ignored: not running as root") ;
     return ;
   }
-  if (setgroups(0, 0) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "clear supplementary groups") ;
-  if (setgid(o->gid) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "setgid") ;
-  if (setuid(o->uid) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "setuid") ;
+  if (setgroups(0, 0) == -1) log_diefusys(UCSPITLS_EXIT_SYS, "clear supplementary groups") ;
+  if (setgid(o->gid) == -1) log_diefusys(UCSPITLS_EXIT_SYS, "setgid") ;
+  if (setuid(o->uid) == -1) log_diefusys(UCSPITLS_EXIT_SYS, "setuid") ;
 }

@@ -2,10 +2,18 @@
 
 /* log.c: with -v2, one line per connection, at its end:
    peer, SNI, protocol, suite, session id and
-   whether it was resumed, bytes each way, duration, how it ended. */
+   whether it was resumed, bytes each way, duration, how it ended.
+   And the peer's address at the end of every warning and fatal line of
+   a connection (log_tail), at every verbosity: the line that an
+   operator looks for is the failed one. */
 
 #include <stdint.h>
+#include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
+#include <skalibs/djbunix.h>
 #include <skalibs/strerr.h>
 #include <skalibs/tai.h>
 #include <skalibs/types.h>
@@ -13,6 +21,51 @@
 #include "ucspitls.h"
 
 static tain start ;
+
+char const *log_tail = "" ;
+
+ /* " (peer=IP:PORT)" after every warning and fatal line from now on;
+    the address is peer.c's, the same as on the -v2 line */
+void log_peer (tlsopts *o, char const *peer)
+{
+  static char buf[160] ;
+  size_t n ;
+  o->peer = peer ;
+  if (!peer) { log_tail = "" ; return ; }
+  n = strlen(peer) ;
+  if (n + 10 > sizeof(buf)) return ;
+  memcpy(buf, " (peer=", 7) ;
+  memcpy(buf + 7, peer, n) ;
+  buf[7 + n] = ')' ; buf[8 + n] = 0 ;
+  log_tail = buf ;
+}
+
+ /* inetd, and systemd's StandardError=inherit, make fd 2 the connection
+    itself: a line there would go to the peer, in clear, in the middle of
+    TLS records. Then the TLS child (and the key process that it forks)
+    writes its lines nowhere. Another socket on fd 2 (systemd's journal
+    stream) is a log, and is kept; so is /dev/null on both (sockets only
+    are compared). */
+static int same_file (int a, int b)
+{
+  struct stat sa, sb ;
+  return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && S_ISSOCK(sa.st_mode)
+    && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino ;
+}
+
+int log_fd2_is_net (int netr, int netw)
+{
+  return same_file(2, netr) || same_file(2, netw) ;
+}
+
+void log_fd2_away (int netr, int netw)
+{
+  int fd ;
+  if (!log_fd2_is_net(netr, netw)) return ;
+  fd = open2("/dev/null", O_WRONLY) ;
+  if (fd == -1) _exit(UCSPITLS_EXIT_SYS) ;  /* nowhere to say it */
+  if (fd != 2 && fd_move(2, fd) == -1) _exit(UCSPITLS_EXIT_SYS) ;
+}
 
 void log_start (void)
 {

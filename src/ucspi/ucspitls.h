@@ -6,8 +6,12 @@
 #ifndef UCSPITLS_H
 #define UCSPITLS_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+#include <skalibs/strerr.h>
 
 #define UCSPITLS_EXIT_CONF 96
 #define UCSPITLS_EXIT_SETUP 97
@@ -42,7 +46,9 @@ struct tlsopts_s
   unsigned int setids : 1 ;      /* TLS_UID and TLS_GID given */
   unsigned int uid, gid ;
   char const *servername ;       /* client -k; NULL with -N */
-  char const *peer ;             /* for the log line: IP:PORT or NULL */
+  char const *peer ;             /* for the log lines: IP:PORT or NULL */
+  char const *peerenv ;          /* for prog, when the launcher gave no TCPREMOTEIP: peer_env's strings */
+  size_t peerenvlen ;
 } ;
 #define TLSOPTS_ZERO { .kto = UCSPITLS_DEFAULT_KTO, .ito = 0, .verbosity = 1, .closenotify = 0, .strict_eof = 0, .immediate = 0, .keepenv = 0, .clientcert = 0, .snilevel = 1, .check = 0, .setids = 0, .uid = 0, .gid = 0, .servername = 0, .peer = 0 }
 
@@ -137,6 +143,26 @@ extern tlsready_func ctl_ready ;
 
 extern void log_end (tlsopts const *, facts const *, uint64_t, uint64_t, char const *) ;
 extern void log_start (void) ;
+
+ /* every warning and fatal line of a connection ends with log_tail, the
+    peer's address (empty before it is known, and with -C): log.c */
+
+extern char const *log_tail ;
+extern void log_peer (tlsopts *, char const *) ;
+extern int log_fd2_is_net (int, int) ;
+extern void log_fd2_away (int, int) ;  /* fd 2 to /dev/null if it is the connection */
+#define log_warnw(...) strerr_warnw(__VA_ARGS__, log_tail)
+#define log_warnwusys(...) strerr_warnwu(__VA_ARGS__, ": ", strerror(errno), log_tail)
+#define log_warnf(...) strerr_warn(PROG, ": fatal: ", __VA_ARGS__, log_tail)
+#define log_dief(e, ...) strerr_dief(e, __VA_ARGS__, log_tail)
+#define log_diefu(e, ...) strerr_diefu(e, __VA_ARGS__, log_tail)
+#define log_diefusys(e, ...) strerr_diefu(e, __VA_ARGS__, ": ", strerror(errno), log_tail)
+
+ /* the peer's address, from the environment or the socket: peer.c */
+
+#define PEER_ENV_MAX 256
+extern char const *peer_string (char const *const *, int) ;
+extern size_t peer_env (char const *const *, int, char *) ;
 
  /* process plumbing shared by both programs: wrapper.c */
 

@@ -65,7 +65,7 @@ static int fact_ok (char const *add, size_t i)
   size_t n ;
   if (!eq || !facts_is_var(s))
   {
-    strerr_warnw("dropped a string of the TLS child's facts block that is not a fact of ours") ;
+    log_warnw("dropped a string of the TLS child's facts block that is not a fact of ours") ;
     return 0 ;
   }
   n = eq - s ;
@@ -74,12 +74,12 @@ static int fact_ok (char const *add, size_t i)
   for (size_t j = 0 ; j < i ; j += strlen(add + j) + 1)
     if (!strncmp(add + j, s, eq - s + 1))
     {
-      strerr_warnw("dropped a repeated fact of the TLS child's facts block (the first is kept): ", name) ;
+      log_warnw("dropped a repeated fact of the TLS child's facts block (the first is kept): ", name) ;
       return 0 ;
     }
   if (!facts_value_ok(eq + 1))
   {
-    strerr_warnw("dropped a fact of the TLS child's facts block whose value is not valid UTF-8 or holds a control byte: ", name) ;
+    log_warnw("dropped a fact of the TLS child's facts block whose value is not valid UTF-8 or holds a control byte: ", name) ;
     return 0 ;
   }
   return 1 ;
@@ -89,7 +89,9 @@ static int fact_ok (char const *add, size_t i)
     stale UCSPI-TLS variable, plus what is added (the SSL*FD variables,
     or the facts). UCSPITLS, which UCSPI-TLS applications read before
     they offer STARTTLS, is set empty in delayed mode unless the operator
-    set it, and removed in immediate mode, where TLS is on already. */
+    set it, and removed in immediate mode, where TLS is on already.
+    Under inetd or systemd, the TCP variables that tcpserver would have
+    set come from the socket (peer.c). */
 static char const **make_env (tlsopts const *o, char const *const *envp, char const *add, size_t addlen)
 {
   size_t n = 2, k = 0 ;
@@ -97,8 +99,9 @@ static char const **make_env (tlsopts const *o, char const *const *envp, char co
   char const **e ;
   for (char const *const *p = envp ; *p ; p++) n++ ;
   for (size_t i = 0 ; i < addlen ; i++) if (!add[i]) n++ ;
+  for (size_t i = 0 ; i < o->peerenvlen ; i++) if (!o->peerenv[i]) n++ ;
   e = malloc(n * sizeof(char const *)) ;
-  if (!e) strerr_diefusys(UCSPITLS_EXIT_SYS, "allocate memory") ;
+  if (!e) log_diefusys(UCSPITLS_EXIT_SYS, "allocate memory") ;
   for (char const *const *p = envp ; *p ; p++)
   {
     if (!o->keepenv && wrapper_is_confvar(*p)) continue ;
@@ -111,6 +114,7 @@ static char const **make_env (tlsopts const *o, char const *const *envp, char co
     e[k++] = *p ;
   }
   if (!o->immediate && !ucspitls) e[k++] = "UCSPITLS=" ;
+  for (size_t i = 0 ; i < o->peerenvlen ; i += strlen(o->peerenv + i) + 1) e[k++] = o->peerenv + i ;
   for (size_t i = 0 ; i < addlen && add[i] ; i += strlen(add + i) + 1)
   {
     if (!o->immediate) e[k++] = add + i ;
@@ -144,7 +148,7 @@ int wrapper_fds (int netr, int netw)
     int n ;
     if (fcntl(fd, F_GETFD) != -1) continue ;
     n = open2("/dev/null", O_RDWR) ;
-    if (n == -1 || (n != fd && fd_move(fd, n) == -1)) strerr_diefusys(UCSPITLS_EXIT_SYS, "open /dev/null") ;
+    if (n == -1 || (n != fd && fd_move(fd, n) == -1)) log_diefusys(UCSPITLS_EXIT_SYS, "open /dev/null") ;
   }
   return ok ;
 }
@@ -158,18 +162,18 @@ void wrapper_nocore (int on)
   if (on)
   {
     struct rlimit none ;
-    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "make the process non-dumpable") ;
-    if (getrlimit(RLIMIT_CORE, &saved) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "getrlimit") ;
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1) log_diefusys(UCSPITLS_EXIT_SYS, "make the process non-dumpable") ;
+    if (getrlimit(RLIMIT_CORE, &saved) == -1) log_diefusys(UCSPITLS_EXIT_SYS, "getrlimit") ;
     have = 1 ;
     none.rlim_cur = 0 ; none.rlim_max = saved.rlim_max ;
-    if (setrlimit(RLIMIT_CORE, &none) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "setrlimit") ;
+    if (setrlimit(RLIMIT_CORE, &none) == -1) log_diefusys(UCSPITLS_EXIT_SYS, "setrlimit") ;
   }
-  else if (have && setrlimit(RLIMIT_CORE, &saved) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "setrlimit") ;
+  else if (have && setrlimit(RLIMIT_CORE, &saved) == -1) log_diefusys(UCSPITLS_EXIT_SYS, "setrlimit") ;
 }
 
 void wrapper_netok (int ok)
 {
-  if (!ok) strerr_dief(UCSPITLS_EXIT_USAGE, "the network fds are not open") ;
+  if (!ok) log_dief(UCSPITLS_EXIT_USAGE, "the network fds are not open") ;
 }
 
 static void fmtvar (char *s, char const *name, int fd)
@@ -180,9 +184,10 @@ static void fmtvar (char *s, char const *name, int fd)
   s[n + uint_fmt(s + n, (unsigned int)fd)] = 0 ;
 }
 
-static void child_begin (void)
+static void child_begin (int netr, int netw)
 {
-  if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) strerr_diefusys(UCSPITLS_EXIT_SYS, "ignore SIGPIPE") ;
+  log_fd2_away(netr, netw) ;
+  if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) log_diefusys(UCSPITLS_EXIT_SYS, "ignore SIGPIPE") ;
   log_start() ;
 }
 
@@ -193,19 +198,19 @@ static void delayed (tlsopts const *o, char const *const *argv, char const *cons
   size_t len = 0 ;
   pid_t pid ;
   if (ipc_pair_coe(ctl) == -1 || pipecoe(in) == -1 || pipecoe(out) == -1)
-    strerr_diefusys(UCSPITLS_EXIT_SYS, "create the UCSPI-TLS channels") ;
+    log_diefusys(UCSPITLS_EXIT_SYS, "create the UCSPI-TLS channels") ;
   fmtvar(add + len, "SSLCTLFD", ctl[1]) ; len += strlen(add + len) + 1 ;
   fmtvar(add + len, "SSLREADFD", out[0]) ; len += strlen(add + len) + 1 ;
   fmtvar(add + len, "SSLWRITEFD", in[1]) ; len += strlen(add + len) + 1 ;
   pid = fork() ;
-  if (pid == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "fork") ;
+  if (pid == -1) log_diefusys(UCSPITLS_EXIT_SYS, "fork") ;
   if (!pid)
   {
     ctlstate c = { .fd = ctl[0], .block = 0 } ;
     tlsfds fds = { .netr = netr, .netw = netw, .appr = in[0], .appw = out[1], .appsock = 0 } ;
     int b ;
     fd_close(ctl[1]) ; fd_close(in[1]) ; fd_close(out[0]) ;
-    child_begin() ;
+    child_begin(netr, netw) ;
     b = ctl_wait(ctl[0]) ;
     if (b == -1)
     {
@@ -216,7 +221,7 @@ static void delayed (tlsopts const *o, char const *const *argv, char const *cons
     {
       static char const hex[] = "0123456789abcdef" ;
       char h[5] = { '0', 'x', hex[(b >> 4) & 15], hex[b & 15], 0 } ;
-      strerr_warn(PROG, ": fatal: control protocol error: prog wrote byte ", h, " on SSLCTLFD, not y or Y") ;
+      log_warnf("control protocol error: prog wrote byte ", h, " on SSLCTLFD, not y or Y") ;
       log_end(o, &nofacts, 0, 0, "protocol-error") ;
       _exit(UCSPITLS_EXIT_USAGE) ;
     }
@@ -226,7 +231,7 @@ static void delayed (tlsopts const *o, char const *const *argv, char const *cons
   }
   fd_close(ctl[0]) ; fd_close(in[0]) ; fd_close(out[1]) ;
   if (uncoe(ctl[1]) == -1 || uncoe(in[1]) == -1 || uncoe(out[0]) == -1)
-    strerr_diefusys(UCSPITLS_EXIT_SYS, "uncoe") ;
+    log_diefusys(UCSPITLS_EXIT_SYS, "uncoe") ;
   xexec_ae(argv[0], argv, (char const *const *)make_env(o, envp, add, len)) ;
 }
 
@@ -241,7 +246,7 @@ static void immediate_prog (tlsopts const *o, char const *const *argv, char cons
   for (;;)
   {
     ssize_t r = fd_read(rep, block + len, sizeof(block) - len) ;
-    if (r == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "read from the TLS child") ;
+    if (r == -1) log_diefusys(UCSPITLS_EXIT_SYS, "read from the TLS child") ;
     if (!r) break ;
     len += r ;
     if (len == sizeof(block)) break ;
@@ -251,11 +256,16 @@ static void immediate_prog (tlsopts const *o, char const *const *argv, char cons
   {
     /* no block: the handshake failed, and the child said why */
     int wstat ;
-    if (waitpid(pid, &wstat, 0) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "wait for the TLS child") ;
+    if (waitpid(pid, &wstat, 0) == -1) log_diefusys(UCSPITLS_EXIT_SYS, "wait for the TLS child") ;
     _exit(WIFEXITED(wstat) ? (WEXITSTATUS(wstat) ? WEXITSTATUS(wstat) : UCSPITLS_EXIT_TLS) : UCSPITLS_EXIT_SYS) ;
   }
-  if (fd_move(netr, progr) == -1 || (netw != netr && fd_move(netw, progw) == -1))
-    strerr_diefusys(UCSPITLS_EXIT_SYS, "move fds") ;
+  {
+    /* fd 2 the connection (inetd): prog's is the clear stream too */
+    int err2 = log_fd2_is_net(netr, netw) ;
+    if (fd_move(netr, progr) == -1 || (netw != netr && fd_move(netw, progw) == -1)
+     || (err2 && fd_copy(2, netw) == -1))
+      log_diefusys(UCSPITLS_EXIT_SYS, "move fds") ;
+  }
   xexec_ae(argv[0], argv, (char const *const *)make_env(o, envp, block, len)) ;
 }
 
@@ -266,23 +276,23 @@ static void immediate (tlsopts const *o, char const *const *argv, char const *co
   int rep[2], in[2], out[2] ;  /* in: prog -> child; out: child -> prog */
   int same = netr == netw ;
   pid_t pid ;
-  if (ipc_pair_coe(rep) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "create a socketpair") ;
+  if (ipc_pair_coe(rep) == -1) log_diefusys(UCSPITLS_EXIT_SYS, "create a socketpair") ;
   if (same)
   {
-    if (ipc_pair_coe(in) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "create a socketpair") ;
+    if (ipc_pair_coe(in) == -1) log_diefusys(UCSPITLS_EXIT_SYS, "create a socketpair") ;
     out[0] = in[1] ;
     out[1] = dup(in[0]) ;
-    if (out[1] == -1 || coe(out[1]) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "dup") ;
+    if (out[1] == -1 || coe(out[1]) == -1) log_diefusys(UCSPITLS_EXIT_SYS, "dup") ;
   }
-  else if (pipecoe(in) == -1 || pipecoe(out) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "create the pipes") ;
+  else if (pipecoe(in) == -1 || pipecoe(out) == -1) log_diefusys(UCSPITLS_EXIT_SYS, "create the pipes") ;
   pid = fork() ;
-  if (pid == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "fork") ;
+  if (pid == -1) log_diefusys(UCSPITLS_EXIT_SYS, "fork") ;
   if (!pid)
   {
     ctlstate c = { .fd = rep[0], .block = 1 } ;
     tlsfds fds = { .netr = netr, .netw = netw, .appr = in[0], .appw = out[1], .appsock = same } ;
     fd_close(rep[1]) ; fd_close(in[1]) ; if (!same) fd_close(out[0]) ;
-    child_begin() ;
+    child_begin(netr, netw) ;
     child_start(o, envp, key) ;
     (*run)(o, &fds, &ctl_ready, &c) ;
   }

@@ -23,7 +23,8 @@
 #                       holds WRAPPER ("-": no line at all), NAME.child
 #                       holds CHILD (same), NAME.err has exactly two lines:
 #                       one "ucspitlsd: fatal: " line containing REASON (an
-#                       ERE), then the -v2 line ending " end=END" (an ERE
+#                       ERE; matched without the line's " (peer=...)"
+#                       tail, see untail), then the -v2 line ending " end=END" (an ERE
 #                       too); and no ucspitlsd or ucspitlsc process is
 #                       left ($TLSPROG names the program in the lines:
 #                       ucspitlsc for the client side; default ucspitlsd)
@@ -36,6 +37,9 @@
 #   wait_no_ucspitlsd [SECS]    wait until no ucspitlsd (nor ucspitlsc) of
 #                       this test runs
 #   status_line FILE            the first line of FILE, "-" if none
+#   untail                      stdin to stdout, less the " (peer=IP:PORT)"
+#                       that ends every warning and fatal line of a
+#                       connection
 
 hostile_server() {
   local name=$1; shift
@@ -67,6 +71,8 @@ closed_within() {
     || fail "$1: the connection ended ${s}s after the client's last byte (expected ${3:-0} to ${2}s)"
 }
 
+untail() { sed 's/ (peer=[^)]*)$//'; }
+
 status_line() {
   local l
   l=$(head -n 1 "$1" 2>/dev/null)
@@ -90,7 +96,7 @@ expect_end() {
   f=$T/$name.err
   assert_eq 2 "$(wc -l <"$f")" "$name: number of lines on stderr"
   sed -n 1p "$f" | grep -q "^$p: fatal: " || fail "$name: the first line is not a fatal one: $(sed -n 1p "$f")"
-  sed -n 1p "$f" | grep -qE -- "$reason" || fail "$name: the fatal line does not name [$reason]: $(sed -n 1p "$f")"
+  sed -n 1p "$f" | untail | grep -qE -- "$reason" || fail "$name: the fatal line does not name [$reason]: $(sed -n 1p "$f")"
   sed -n 2p "$f" | grep -qE "^$p: info: peer=.* end=($end)\$" || fail "$name: no -v2 line with end=$end: $(sed -n 2p "$f")"
   wait_no_ucspitlsd
 }

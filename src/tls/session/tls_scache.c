@@ -277,6 +277,6 @@ void tls_scache_check (tlsopts const *o, char const *const *envp)
   fd = tls_scache_open(tls_scache_path, 1) ;
   if (!read_set(fd, 0, buf, F_RDLCK)) strerr_diefu(UCSPITLS_EXIT_CONF, "lock and read session store ", tls_scache_path) ;
   fl[uint_fmt(fl, tls_scache_lifetime)] = 0 ;
-  strerr_warn(PROG, ": info: TLS_SESSION_CACHE ", tls_scache_path, ": ok, room for " SCACHE_ROOM " sessions, kept ", fl, " seconds") ;
+  if (o->verbosity) strerr_warn(PROG, ": info: TLS_SESSION_CACHE ", tls_scache_path, ": ok, room for " SCACHE_ROOM " sessions, kept ", fl, " seconds") ;
   _exit(0) ;
 }

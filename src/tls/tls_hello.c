@@ -1,0 +1,73 @@
+/* ISC license. */
+
+/* tls_hello.c: what the client's ClientHello offered, for the message of
+   a failed handshake. A TLS 1.3-only client (openssl s_client -tls1_3)
+   says "TLS 1.2" in the hello's legacy version field and its real offer
+   in the supported_versions extension (RFC 8446, 4.2.1), which BearSSL
+   does not read: BearSSL finds no suite in common and sends
+   handshake_failure, and an operator would read "we sent fatal alert
+   40". So the server's TLS child keeps a copy of the first bytes of
+   plaintext handshake data it receives (the ClientHello comes first),
+   and looks at them only when the handshake fails. */
+
+#include <string.h>
+
+#include "tls-internal.h"
+
+ /* OpenSSL's and GnuTLS's hellos are a few hundred bytes; one past this
+    is not looked into */
+#define HELLO_MAX 2048
+
+static unsigned char hello[HELLO_MAX] ;
+static size_t hellolen = 0 ;
+int tls_hello_want = 0 ;
+
+void tls_hello_take (unsigned char const *s, size_t n)
+{
+  if (!tls_hello_want || hellolen >= HELLO_MAX) return ;
+  if (n > HELLO_MAX - hellolen) n = HELLO_MAX - hellolen ;
+  memcpy(hello + hellolen, s, n) ;
+  hellolen += n ;
+}
+
+static unsigned int get (unsigned char const *s, unsigned int n)
+{
+  unsigned int v = 0 ;
+  while (n--) v = (v << 8) | *s++ ;
+  return v ;
+}
+
+ /* 1 when the ClientHello has a supported_versions extension without
+    TLS 1.2 in it; 0 otherwise, or when we have too little of it */
+int tls_hello_no_tls12 (void)
+{
+  unsigned char const *s = hello + 4 ;
+  size_t len, i = 0 ;
+  if (hellolen < 4 || hello[0] != 1) return 0 ;  /* not a ClientHello */
+  len = get(hello + 1, 3) ;
+  if (len > hellolen - 4) len = hellolen - 4 ;
+  i = 2 + 32 ;  /* legacy_version, random */
+  if (i + 1 > len) return 0 ;
+  i += 1 + s[i] ;  /* session id */
+  if (i + 2 > len) return 0 ;
+  i += 2 + get(s + i, 2) ;  /* cipher suites */
+  if (i + 1 > len) return 0 ;
+  i += 1 + s[i] ;  /* compression methods */
+  if (i + 2 > len) return 0 ;
+  i += 2 ;  /* the extensions' total length: each one is bounded below */
+  while (i + 4 <= len)
+  {
+    unsigned int type = get(s + i, 2), elen = get(s + i + 2, 2) ;
+    i += 4 ;
+    if (i + elen > len) return 0 ;
+    if (type == 43)  /* supported_versions */
+    {
+      unsigned int n = elen ? s[i] : 0 ;
+      if (!n || n + 1 > elen) return 0 ;
+      for (unsigned int j = 0 ; j + 1 < n ; j += 2) if (get(s + i + 1 + j, 2) == 0x0303) return 0 ;
+      return 1 ;
+    }
+    i += elen ;
+  }
+  return 0 ;
+}
