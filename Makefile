@@ -23,6 +23,9 @@ UCSPI := src/ucspi/wrapper.o src/ucspi/ctl.o src/ucspi/facts.o src/ucspi/sni.o \
 TLS := src/tls/tls_run.o src/tls/tls_recin.o src/tls/tls_io.o src/tls/tls_close.o src/tls/tls_engine.o src/tls/tls_load.o src/tls/tls_x509.o \
   src/tls/tls_dn.o src/tls/tls_der.o \
   src/tls/tls_pem.o src/tls/tls_cert.o src/tls/tls_check.o src/tls/tls_pick.o src/tls/tls_key.o src/tls/tls_keyclient.o
+# src/tls/x509: the client's verification policies (PKIX, DANE, none)
+X509 := src/tls/x509/tls_verify.o src/tls/x509/tls_dane.o src/tls/x509/tls_tlsa.o
+TLS += $(X509)
 COMMON := $(TLS) $(UCSPI)
 SERVER := src/prog/ucspitlsd.o src/tls/tls_server.o
 CLIENT := src/prog/ucspitlsc.o src/tls/tls_client.o
@@ -123,6 +126,7 @@ check-fresh:
 
 clean:
 	rm -f src/*/*.o src/ucspitlsd src/ucspitlsc src/starttls-smtpd
+	rm -f src/tls/x509/*.o
 
 distclean: clean
 	rm -f config.mak

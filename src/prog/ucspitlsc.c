@@ -2,7 +2,9 @@
 
 /* ucspitlsc: UCSPI-TLS, client side. Runs under tcpclient or
    s6-tcpclient with the connection on fds 6 and 7, and chain-loads prog.
-   With -C, checks the configuration once and exits. */
+   With -C, checks the configuration once and exits. The server's
+   certificate is checked by a policy: PKIX on CAFILE/CADIR, DANE on
+   TLSA, or, with -n, either told and not enforced. */
 
 #include <skalibs/sgetopt.h>
 #include <skalibs/strerr.h>
@@ -10,7 +12,7 @@
 
 #include "ucspitls.h"
 
-#define USAGE "ucspitlsc [ -i ] [ -K ms ] [ -I ms ] [ -S | -s ] [ -J | -j ] [ -Y | -y ] [ -k name | -N ] [ -Z | -z ] [ -v 0|1|2 ] [ -6 fd ] [ -7 fd ] prog... | ucspitlsc -C [ -Y | -y ]"
+#define USAGE "ucspitlsc [ -i ] [ -K ms ] [ -I ms ] [ -S | -s ] [ -J | -j ] [ -Y | -y ] [ -k name | -N ] [ -n ] [ -Z | -z ] [ -v 0|1|2 ] [ -6 fd ] [ -7 fd ] prog... | ucspitlsc -C [ -Y | -y ] [ -n ]"
 #define dieusage() strerr_dieusage(UCSPITLS_EXIT_USAGE, USAGE)
 
 static unsigned int fdarg (char const *s)
@@ -30,7 +32,7 @@ int main (int argc, char const *const *argv, char const *const *envp)
   PROG = "ucspitlsc" ;
   for (;;)
   {
-    int opt = subgetopt_r(argc, argv, "iK:I:SsJjYyk:NZzv:6:7:C", &l) ;
+    int opt = subgetopt_r(argc, argv, "iK:I:SsJjYyk:NnZzv:6:7:C", &l) ;
     int r ;
     if (opt == -1) break ;
     r = tlsopts_common(&o, opt, l.arg) ;
@@ -42,6 +44,7 @@ int main (int argc, char const *const *argv, char const *const *envp)
       case 'y' : o.clientcert = 1 ; break ;
       case 'k' : if (!*l.arg) dieusage() ; o.servername = l.arg ; anyname = 0 ; break ;
       case 'N' : o.servername = 0 ; anyname = 1 ; break ;
+      case 'n' : o.noverify = 1 ; break ;
       case '6' : netr = fdarg(l.arg) ; break ;
       case '7' : netw = fdarg(l.arg) ; break ;
       default : dieusage() ;
@@ -56,7 +59,7 @@ int main (int argc, char const *const *argv, char const *const *envp)
     tls_client_check(&o, envp) ;
   }
   if (!argc) dieusage() ;
-  if (!o.servername && !anyname)
+  if (!o.servername && !anyname && !o.noverify)
     strerr_dief(UCSPITLS_EXIT_USAGE, "no server name to check: give -k name, or -N to accept a certificate for any name") ;
   netok = wrapper_fds((int)netr, (int)netw) ;
   tlsopts_ids(&o, envp) ;

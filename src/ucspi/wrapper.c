@@ -31,7 +31,8 @@
 /* for the log line of a session that never reached TLS */
 static facts const nofacts ;
 
-static char const *const confvars[] = { "CERTFILE", "KEYFILE", "CAFILE", "CADIR", "TLS_UID", "TLS_GID", 0 } ;
+static char const *const confvars[] = { "CERTFILE", "KEYFILE", "CAFILE", "CADIR", "TLS_UID", "TLS_GID",
+  "TLSA", 0 } ;
 
 int wrapper_is_confvar (char const *s)
 {
