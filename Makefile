@@ -58,6 +58,7 @@ src/%.o: src/%.c $(wildcard config.mak)
 # explicit header dependencies
 $(COMMON) $(SERVER) $(CLIENT) $(SMTPD): src/ucspi/ucspitls.h
 $(TLS) src/tls/tls_server.o src/tls/tls_client.o: src/tls/tls-internal.h
+$(X509) src/tls/tls_client.o src/tls/tls_check.o: src/tls/x509/x509-internal.h
 $(SMTPD): src/smtp/smtp-internal.h
 
 install: all

@@ -14,6 +14,7 @@
 #include <skalibs/types.h>
 
 #include "tls-internal.h"
+#include "x509/x509-internal.h"
 
 #define dieconf(...) strerr_dief(UCSPITLS_EXIT_CONF, __VA_ARGS__)
 

@@ -13,6 +13,7 @@
 #include <skalibs/env.h>
 
 #include "tls-internal.h"
+#include "x509/x509-internal.h"
 
 static tlsanchors anchors = { .ta = 0, .n = 0 } ;
 static tlsx509 xc ;

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tls-internal.h"
+#include "x509/x509-internal.h"
 
 typedef struct mrec_s { unsigned int u, s, m ; size_t len ; unsigned char data[4096] ; } mrec ;
 

@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-#include "../tls-internal.h"
+#include "x509-internal.h"
 
  /* the SubjectPublicKeyInfo of a DER certificate, tag and length
     included; 0 if the certificate is malformed */

@@ -14,7 +14,7 @@
 #include <skalibs/env.h>
 #include <skalibs/types.h>
 
-#include "../tls-internal.h"
+#include "x509-internal.h"
 
 static int isspc (char c)
 {

@@ -15,7 +15,7 @@
 
 #include <skalibs/types.h>
 
-#include "../tls-internal.h"
+#include "x509-internal.h"
 
 #define SELF(ctx) ((tlspolicy *)(void *)(ctx))
 
