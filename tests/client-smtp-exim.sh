@@ -13,9 +13,15 @@
 #     (with anchors) or NONE (without);
 #   - DANE 3 1 1 on the self-signed certificate: delivered, SUCCESS,
 #     SSL_SERVER_DANE=3 1 1; a record that does not match: 99;
+#   - the expired certificate, the one for another name: 99, and with
+#     -n delivered with FAILED:expired, FAILED:name-mismatch; DANE-EE on
+#     the other name's certificate: delivered; a chain of the test CA:
+#     delivered with PKIX, and with DANE-TA on its intermediate (99 with
+#     another -k name);
 #   - -r (TLS required) against an exim that offers no STARTTLS: 111 and
 #     one line, no message; without -r, delivered in clear.
 . "$(dirname "$0")/lib.sh"
+. "$TOP/tests/lib/dane.sh"
 certs
 CLIENT=$TOP/src/demo/smtp-client
 
@@ -106,7 +112,27 @@ TLSA="3 1 1 $spki" send dane -k mx.test -- ; delivered dane SUCCESS "3 1 1"
 TLSA="3 1 1 $(printf '%064d' 0)" send danebad -k mx.test -- ; refused danebad 99 "TLS handshake failed: ucspitlsc exited 99"
 assert_file_contains "$T/danebad.err" "ucspitlsc: fatal: TLS handshake failed: policy dane: no TLSA record matches the server's certificate (BR_ERR_X509_NOT_TRUSTED)"
 
-# 3. no STARTTLS offered: -r refuses, without it the mail goes in clear
+# 3. the shared test certificates: expired, for another name
+# (mail.example.org, asked for as mx.test), a chain through an
+# intermediate (localhost)
+for c in expired:EXPIRED other:MAIL chain:CHAIN; do
+  n=${c%%:*} v=${c#*:}
+  cert=${v}_CERT key=${v}_KEY
+  exim_tls "$n" "${!cert}" "${!key}"
+  SPOOL=$T/exim-$n/spool EXIMLOG=$T/exim-$n/log/mainlog
+  case $n in
+    expired) CAFILE=$CA send "$n" -k mx.test -- ; refused "$n" 99 "TLS handshake failed: ucspitlsc exited 99"
+             CAFILE=$CA send "$n-n" -n -k localhost -- ; delivered "$n-n" FAILED:expired ;;
+    other) CAFILE=$CA send "$n" -k mx.test -- ; refused "$n" 99 "TLS handshake failed: ucspitlsc exited 99"
+           CAFILE=$CA send "$n-n" -n -k mx.test -- ; delivered "$n-n" FAILED:name-mismatch
+           TLSA=$(tlsa 3 1 1 "$MAIL_CERT") send "$n-dane" -k mx.test -- ; delivered "$n-dane" SUCCESS "3 1 1" ;;
+    chain) CAFILE=$CA send "$n" -k localhost -- ; delivered "$n" SUCCESS
+           TLSA=$(tlsa 2 0 1 "$INTER_CERT") send "$n-dane" -k localhost -- ; delivered "$n-dane" SUCCESS "2 0 1"
+           TLSA=$(tlsa 2 0 1 "$INTER_CERT") send "$n-dane-other" -k mx.test -- ; refused "$n-dane-other" 99 "TLS handshake failed: ucspitlsc exited 99" ;;
+  esac
+done
+
+# 4. no STARTTLS offered: -r refuses, without it the mail goes in clear
 exim_tls plain x x notls
 SPOOL=$T/exim-plain/spool EXIMLOG=$T/exim-plain/log/mainlog
 CAFILE=$CA send req -k mx.test -- -r ; refused req 111 "TLS is required and the server did not offer STARTTLS"
