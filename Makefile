@@ -25,6 +25,9 @@ TLS := src/tls/tls_run.o src/tls/tls_recin.o src/tls/tls_io.o src/tls/tls_close.
   src/tls/tls_dn.o src/tls/tls_der.o \
   src/tls/tls_pem.o src/tls/tls_cert.o src/tls/tls_check.o src/tls/tls_pick.o src/tls/tls_key.o src/tls/tls_keyclient.o \
   src/tls/tls_hello.o
+# src/tls/x509: the client's verification policies (PKIX, DANE, none)
+X509 := src/tls/x509/tls_verify.o src/tls/x509/tls_dane.o src/tls/x509/tls_tlsa.o
+TLS += $(X509)
 COMMON := $(TLS) $(UCSPI)
 SERVER := src/prog/ucspitlsd.o src/tls/tls_server.o
 CLIENT := src/prog/ucspitlsc.o src/tls/tls_client.o
@@ -63,6 +66,7 @@ src/%.o: src/%.c $(wildcard config.mak)
 $(COMMON) $(SERVER) $(CLIENT) $(SMTPD): src/ucspi/ucspitls.h
 $(TLS) src/tls/tls_server.o src/tls/tls_client.o: src/tls/tls-internal.h
 $(SESSION) src/tls/tls_server.o src/tls/tls_client.o src/tls/tls_check.o: src/tls/session/tls-session.h src/tls/tls-internal.h
+$(X509) src/tls/tls_client.o src/tls/tls_check.o: src/tls/x509/x509-internal.h
 $(SMTPD): src/smtp/smtp-internal.h
 
 install: all
@@ -132,6 +136,7 @@ check-fresh:
 clean:
 	rm -f src/tls/session/*.o
 	rm -f src/*/*.o src/ucspitlsd src/ucspitlsc src/starttls-smtpd
+	rm -f src/tls/x509/*.o
 
 distclean: clean
 	rm -f config.mak

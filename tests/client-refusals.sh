@@ -3,7 +3,8 @@
 # back to plaintext.  The servers are apps/client-recorder.py, a raw
 # Python TLS server that keeps every byte it receives after the switch.
 #   - a certificate for another name, a self-signed one, an expired one:
-#     exit 98 with BearSSL's error named (the TLS child in delayed mode,
+#     exit 99, the status of a certificate that fails the policy, with
+#     BearSSL's error named (the TLS child in delayed mode,
 #     ucspitlsc itself with -i, where prog never runs); the application
 #     sees end-of-file (no facts block after Y); the bytes on the wire
 #     after the switch are TLS records only, and the application's marker
@@ -84,11 +85,11 @@ refused() {
   recorder "$c" "$cert" "$key"
   recorder "${c}_i" "$cert" "$key" --immediate
 
-  # delayed, y: the TLS child exits 98; the app reads end-of-file
+  # delayed, y: the TLS child exits 99; the app reads end-of-file
   delayed "$c" "$name" y "$c-y"; rc=$?
   assert_eq 1 "$rc" "$c, y: the application's exit status"
   assert_eq "prog exit 1
-tls exit 98" "$(cat "$T/d$c-y.status")" "$c, y: statuses"
+tls exit 99" "$(cat "$T/d$c-y.status")" "$c, y: statuses"
   failed_msg "$T/d$c-y.err" "$msg"
   assert_file_contains "$T/d$c-y.log" "ctl sent y"
   assert_file_not_contains "$T/d$c-y.log" "S: 250 2.0.0 Ok" "$c, y: client log"
@@ -104,7 +105,7 @@ tls exit 98" "$(cat "$T/d$c-y.status")" "$c, y: statuses"
   delayed "$c" "$name" Y "$c-Y"; rc=$?
   assert_eq 1 "$rc" "$c, Y: the application's exit status"
   assert_eq "prog exit 1
-tls exit 98" "$(cat "$T/d$c-Y.status")" "$c, Y: statuses"
+tls exit 99" "$(cat "$T/d$c-Y.status")" "$c, Y: statuses"
   assert_file_contains "$T/d$c-Y.log" "fail no facts block"
   [ ! -s "$T/d$c-Y.block" ] || fail "$c, Y: a facts block after a failed handshake: $(od -c "$T/d$c-Y.block")"
   failed_msg "$T/d$c-Y.err" "$msg"
@@ -112,9 +113,9 @@ tls exit 98" "$(cat "$T/d$c-Y.status")" "$c, Y: statuses"
   assert_file_contains "$R.log" "handshake error"
   only_tls "$R.raw" "$c, Y"
 
-  # immediate: ucspitlsc exits 98 and prog never runs
+  # immediate: ucspitlsc exits 99 and prog never runs
   immediate "${c}_i" "$name" "$c"; rc=$?
-  assert_eq 98 "$rc" "$c, -i: exit status"
+  assert_eq 99 "$rc" "$c, -i: exit status"
   [ ! -e "$T/i$c.ran" ] || fail "$c, -i: prog ran although the handshake failed"
   failed_msg "$T/i$c.err" "$msg"
   recorded "${c}_i"

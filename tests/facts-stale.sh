@@ -18,6 +18,7 @@ done
 for r in CLIENT SERVER; do
   for n in S_DN S_DN_CN S_DN_Email I_DN M_SERIAL V_START V_END; do stale+=("SSL_${r}_$n=stale"); done
 done
+stale+=(SSL_SERVER_VERIFY=stale SSL_SERVER_DANE=stale)
 
 # check NAME ARGS... -- facts-check.py on $T/NAME.env
 check() {

@@ -2,7 +2,9 @@
 
 /* ucspitlsc: UCSPI-TLS, client side. Runs under tcpclient or
    s6-tcpclient with the connection on fds 6 and 7, and chain-loads prog.
-   With -C, checks the configuration once and exits. */
+   With -C, checks the configuration once and exits. The server's
+   certificate is checked by a policy: PKIX on CAFILE/CADIR, DANE on
+   TLSA, or, with -n, either told and not enforced. */
 
 #include <string.h>
 
@@ -12,7 +14,7 @@
 
 #include "ucspitls.h"
 
-#define USAGE "ucspitlsc [ -i ] [ -K ms ] [ -I ms ] [ -S | -s ] [ -J | -j ] [ -Y | -y ] [ -k name | -N ] [ -Z | -z ] [ -v 0|1|2 ] [ -6 fd ] [ -7 fd ] prog... | ucspitlsc -C [ -Y | -y ] [ -v 0|1|2 ]"
+#define USAGE "ucspitlsc [ -i ] [ -K ms ] [ -I ms ] [ -S | -s ] [ -J | -j ] [ -Y | -y ] [ -k name | -N ] [ -n ] [ -Z | -z ] [ -v 0|1|2 ] [ -6 fd ] [ -7 fd ] prog... | ucspitlsc -C [ -Y | -y ] [ -n ] [ -v 0|1|2 ]"
 #define dieusage() strerr_dieusage(UCSPITLS_EXIT_USAGE, USAGE)
 
 static unsigned int fdarg (char const *s)
@@ -32,7 +34,7 @@ int main (int argc, char const *const *argv, char const *const *envp)
   PROG = "ucspitlsc" ;
   for (;;)
   {
-    int opt = subgetopt_r(argc, argv, "iK:I:SsJjYyk:NZzv:6:7:C", &l) ;
+    int opt = subgetopt_r(argc, argv, "iK:I:SsJjYyk:NnZzv:6:7:C", &l) ;
     int r ;
     if (opt == -1) break ;
     r = tlsopts_common(&o, opt, l.arg) ;
@@ -48,6 +50,7 @@ int main (int argc, char const *const *argv, char const *const *envp)
           strerr_dief(UCSPITLS_EXIT_USAGE, "the server name given to -k is longer than 255 bytes") ;
         o.servername = l.arg ; anyname = 0 ; break ;
       case 'N' : o.servername = 0 ; anyname = 1 ; break ;
+      case 'n' : o.noverify = 1 ; break ;
       case '6' : netr = fdarg(l.arg) ; break ;
       case '7' : netw = fdarg(l.arg) ; break ;
       default : dieusage() ;
@@ -62,7 +65,7 @@ int main (int argc, char const *const *argv, char const *const *envp)
     tls_client_check(&o, envp) ;
   }
   if (!argc) dieusage() ;
-  if (!o.servername && !anyname)
+  if (!o.servername && !anyname && !o.noverify)
     strerr_dief(UCSPITLS_EXIT_USAGE, "no server name to check: give -k name, or -N to accept a certificate for any name") ;
   netok = wrapper_fds((int)netr, (int)netw) ;
   log_peer(&o, peer_string(envp, (int)netr)) ;

@@ -138,10 +138,20 @@ struct tlsx509_s
   size_t derlen ;
   unsigned char der[8192] ;   /* the peer's certificate, for the facts */
   unsigned char hash[32] ;
+  br_x509_class const **inner ;  /* the engine that decides: minimal, or a client policy */
+  void (*outcome) (void const *, facts *) ;  /* the policy's facts, and on failure its exit code */
+  void const *octx ;
+  int errexit ;  /* the exit code of a chain that fails: 0 for 98 */
 } ;
 
 extern void tlsx509_init (tlsx509 *, tlsanchors const *) ;
 extern void tlsx509_facts (tlsx509 const *, facts *) ;
+extern void tlsx509_minimal_init (br_x509_minimal_context *, br_x509_trust_anchor const *, size_t) ;  /* every hash and signature we have */
+
+ /* the client's verification policies: x509/, with their own header
+    (x509/x509-internal.h). The policy's identity, for what must not
+    cross policies (a session resumed), once tls_client_load has run: */
+extern size_t tls_client_policy_id (char *, size_t) ;
 
  /* distinguished names: tls_dn.c */
 #define DN_RFC4514 0

@@ -13,9 +13,11 @@
 #include <unistd.h>
 
 #include <skalibs/env.h>
+#include <skalibs/types.h>
 
 #include "tls-internal.h"
 #include "session/tls-session.h"
+#include "x509/x509-internal.h"
 
 #define dieconf(...) log_dief(UCSPITLS_EXIT_CONF, __VA_ARGS__)
 
@@ -83,7 +85,16 @@ void tls_server_check (tlsopts const *o, char const *const *envp)
 void tls_client_check (tlsopts const *o, char const *const *envp)
 {
   int64_t now = (int64_t)time(0) ;
-  anchors(o, envp, 1) ;
+  static tlsa t ;
+  if (tls_tlsa_load(envp, &t))
+  {
+    char n[SIZE_FMT], u[SIZE_FMT] ;
+    n[size_fmt(n, t.n)] = 0 ;
+    u[size_fmt(u, t.usable)] = 0 ;
+    if (o->verbosity) strerr_warn(PROG, ": info: TLSA: ", n, " records, ", u, " usable for DANE: ok") ;
+    anchors(o, envp, 0) ;
+  }
+  else anchors(o, envp, !o->noverify) ;
   if (o->clientcert)
   {
     char const *cert = env_get2(envp, "CERTFILE") ;

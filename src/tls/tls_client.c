@@ -1,11 +1,13 @@
 /* ISC license. */
 
-/* tls_client.c: the client side's BearSSL setup. The anchors are
-   required; the server's name is checked against -k unless -N said that
-   any name will do. With -y the client certificate's pair is checked
-   before prog runs, and at the handshake its chain and its one signature
-   come from the key process. With TLS_SESSION_FILE, the session stored
-   there is offered (session/tls_sfile.c). */
+/* tls_client.c: the client side's BearSSL setup. The policy (x509/)
+   decides on the server's certificate: DANE when TLSA holds records,
+   else PKIX on the anchors, which are then required unless -n; the
+   server's name is checked against -k unless -N said that any name will
+   do. With -y the client certificate's pair is checked before prog
+   runs, and at the handshake its chain and its one signature come from
+   the key process. With TLS_SESSION_FILE, the session stored there is
+   offered (session/tls_sfile.c). */
 
 #include <string.h>
 
@@ -13,16 +15,27 @@
 
 #include "tls-internal.h"
 #include "session/tls-session.h"
+#include "x509/x509-internal.h"
 
 static tlsanchors anchors = { .ta = 0, .n = 0 } ;
 static tlsx509 xc ;
+static tlsa records ;
+static tlspolicy policy ;
+static tlschain chain ;  /* DANE's copy of the chain: touched only with TLSA */
 
 void tls_client_load (tlsopts const *o, char const *const *envp)
 {
   char const *cafile = env_get2(envp, "CAFILE") ;
   char const *cadir = env_get2(envp, "CADIR") ;
-  if (!cafile && !cadir) log_dief(UCSPITLS_EXIT_USAGE, "CAFILE or CADIR must be set: the server's certificate cannot be checked without anchors") ;
-  tls_load_anchors(&anchors, cafile, cadir) ;
+  unsigned int kind = TLSP_NOTHING ;
+  if (tls_tlsa_load(envp, &records)) kind = TLSP_DANE ;
+  else if (cafile || cadir)
+  {
+    tls_load_anchors(&anchors, cafile, cadir) ;
+    kind = TLSP_PKIX ;
+  }
+  else if (!o->noverify) log_dief(UCSPITLS_EXIT_USAGE, "CAFILE or CADIR must be set: the server's certificate cannot be checked without anchors (or give TLSA records, or -n for no verification)") ;
+  tls_policy_init(&policy, kind, !o->noverify, o->servername, &anchors, &records, &chain) ;
   if (o->clientcert)
   {
     char const *cert = env_get2(envp, "CERTFILE") ;
@@ -33,7 +46,11 @@ void tls_client_load (tlsopts const *o, char const *const *envp)
     tls_load_cred(&c, 0, cert, key, 0) ;
     tls_cred_free(&c) ;
   }
-  tls_sfile_config(o, envp) ;
+  {
+    char id[512] ;
+    if (!tls_client_policy_id(id, sizeof(id))) log_dief(UCSPITLS_EXIT_USAGE, "server name too long") ;
+    tls_sfile_config(o, envp, id) ;
+  }
 }
 
 void tls_client_key (tlsopts const *o, char const *const *envp)
@@ -101,6 +118,10 @@ void tls_client_run (tlsopts const *o, tlsfds const *fds, tlsready_func *ready, 
   tls_peer_role = "SERVER" ;
   tls_engine_setup(&cc->eng, 0, s.buf) ;
   tlsx509_init(&xc, &anchors) ;
+  xc.inner = &policy.vtable ;
+  xc.outcome = &tls_policy_outcome ;
+  xc.octx = &policy ;
+  xc.errexit = UCSPITLS_EXIT_POLICY ;
   br_ssl_engine_set_x509(&cc->eng, &xc.vtable) ;
   if (o->clientcert) br_ssl_client_set_client_certificate(cc, &key_ccert_ctx) ;
   if (tls_sfile_path) tls_session_done = &session_done ;
@@ -109,4 +130,11 @@ void tls_client_run (tlsopts const *o, tlsfds const *fds, tlsready_func *ready, 
     log_diefu(UCSPITLS_EXIT_SETUP, "initialize the TLS engine: ", tls_error_name(br_ssl_engine_last_error(&cc->eng))) ;
   }
   tls_run(&cc->eng, &xc, o, fds, ready, ctx) ;
+}
+
+ /* the policy's identity, for what must not cross policies (a session
+    resumed): see tls_policy_id */
+size_t tls_client_policy_id (char *s, size_t max)
+{
+  return tls_policy_id(&policy, s, max) ;
 }

@@ -98,6 +98,16 @@ void tlsloop_die_engine (tlsloop *l, int err)
   send_alert(l, err) ;
   tlsloop_linger(l) ;
   if (tls_fail_quiet) tlsloop_finish(l, tls_fail_quiet, "error") ;  /* the key process said why */
+  if (!l->hsdone && l->x && l->x->err && err == l->x->err)
+  {
+    /* the certificate failed the client's policy: its own exit code */
+    if (l->x->outcome) (*l->x->outcome)(l->x->octx, l->f) ;
+    if (l->x->errexit)
+    {
+      tlsloop_warnf(what, tls_fail_reason ? tls_fail_reason : tls_error_text(err), " (", tls_error_name(err), ")") ;
+      tlsloop_finish(l, l->x->errexit, "error") ;
+    }
+  }
   if (!l->hsdone && tls_hello_no_tls12())
     tlsloop_die_tls(l, what, "the client offered no TLS 1.2, only later versions, which BearSSL does not have", tls_error_name(err)) ;
   if (tls_fail_reason) tlsloop_die_tls(l, what, tls_fail_reason, err ? tls_error_name(err) : 0) ;

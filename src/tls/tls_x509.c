@@ -1,6 +1,7 @@
 /* ISC license. */
 
-/* tls_x509.c: a thin X.509 engine around br_x509_minimal that also
+/* tls_x509.c: a thin X.509 engine around br_x509_minimal (or, on the
+   client, around the policy engine of x509/tls_verify.c) that also
    keeps what the session facts say of the peer's certificate: the
    SHA-256 of its DER, and its DER itself, from which the subject,
    issuer, serial number and validity are read once the chain is
@@ -17,14 +18,14 @@ static void w_start_chain (br_x509_class const **ctx, char const *server_name)
 {
   tlsx509 *x = SELF(ctx) ;
   x->idx = 0 ; x->err = 0 ; x->have = 0 ; x->derlen = 0 ; x->derover = 0 ;
-  x->minimal.vtable->start_chain(&x->minimal.vtable, server_name) ;
+  (*x->inner)->start_chain(x->inner, server_name) ;
 }
 
 static void w_start_cert (br_x509_class const **ctx, uint32_t length)
 {
   tlsx509 *x = SELF(ctx) ;
   if (!x->idx) br_sha256_init(&x->sha) ;
-  x->minimal.vtable->start_cert(&x->minimal.vtable, length) ;
+  (*x->inner)->start_cert(x->inner, length) ;
 }
 
 static void w_append (br_x509_class const **ctx, unsigned char const *buf, size_t len)
@@ -36,20 +37,20 @@ static void w_append (br_x509_class const **ctx, unsigned char const *buf, size_
     if (len > sizeof(x->der) - x->derlen) x->derover = 1 ;
     else { memcpy(x->der + x->derlen, buf, len) ; x->derlen += len ; }
   }
-  x->minimal.vtable->append(&x->minimal.vtable, buf, len) ;
+  (*x->inner)->append(x->inner, buf, len) ;
 }
 
 static void w_end_cert (br_x509_class const **ctx)
 {
   tlsx509 *x = SELF(ctx) ;
   if (!x->idx++) br_sha256_out(&x->sha, x->hash) ;
-  x->minimal.vtable->end_cert(&x->minimal.vtable) ;
+  (*x->inner)->end_cert(x->inner) ;
 }
 
 static unsigned w_end_chain (br_x509_class const **ctx)
 {
   tlsx509 *x = SELF(ctx) ;
-  unsigned r = x->minimal.vtable->end_chain(&x->minimal.vtable) ;
+  unsigned r = (*x->inner)->end_chain(x->inner) ;
   if (!x->idx) return r ;
   if (r) x->err = (int)r ;
   else x->have = 1 ;
@@ -59,7 +60,7 @@ static unsigned w_end_chain (br_x509_class const **ctx)
 static br_x509_pkey const *w_get_pkey (br_x509_class const *const *ctx, unsigned *usages)
 {
   tlsx509 const *x = (tlsx509 const *)(void const *)ctx ;
-  return x->minimal.vtable->get_pkey(&x->minimal.vtable, usages) ;
+  return (*x->inner)->get_pkey((br_x509_class const *const *)x->inner, usages) ;
 }
 
 static br_x509_class const w_vtable =
@@ -75,10 +76,16 @@ static br_x509_class const w_vtable =
 
 void tlsx509_init (tlsx509 *x, tlsanchors const *a)
 {
-  br_x509_minimal_context *m = &x->minimal ;
   x->vtable = &w_vtable ;
   x->idx = 0 ; x->err = 0 ; x->have = 0 ; x->derlen = 0 ; x->derover = 0 ;
-  br_x509_minimal_init(m, &br_sha256_vtable, a->ta, a->n) ;
+  x->inner = &x->minimal.vtable ;
+  x->outcome = 0 ; x->octx = 0 ; x->errexit = 0 ;
+  tlsx509_minimal_init(&x->minimal, a->ta, a->n) ;
+}
+
+void tlsx509_minimal_init (br_x509_minimal_context *m, br_x509_trust_anchor const *ta, size_t n)
+{
+  br_x509_minimal_init(m, &br_sha256_vtable, ta, n) ;
   br_x509_minimal_set_hash(m, br_sha1_ID, &br_sha1_vtable) ;
   br_x509_minimal_set_hash(m, br_sha224_ID, &br_sha224_vtable) ;
   br_x509_minimal_set_hash(m, br_sha256_ID, &br_sha256_vtable) ;
@@ -95,6 +102,7 @@ void tlsx509_facts (tlsx509 const *x, facts *f)
 {
   static char const hex[] = "0123456789abcdef" ;
   tlscertinfo ci ;
+  if (x->outcome) (*x->outcome)(x->octx, f) ;
   if (!x->have) return ;
   memcpy(f->hash, "SHA256:", 7) ;
   for (size_t i = 0 ; i < 32 ; i++)

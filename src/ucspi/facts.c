@@ -29,7 +29,8 @@
 static char const *const names[] =
 {
   "SSL_PROTOCOL", "SSL_CIPHER", "SSL_TLS_SNI_SERVERNAME", "SSL_PEER_CERT_HASH", "SSL_PEER_CERT_SUBJECT",
-  "SSL_CIPHER_USEKEYSIZE", "SSL_CIPHER_ALGKEYSIZE", "SSL_SESSION_ID", "SSL_VERSION_LIBRARY", "SSL_PADDING", 0
+  "SSL_CIPHER_USEKEYSIZE", "SSL_CIPHER_ALGKEYSIZE", "SSL_SESSION_ID", "SSL_VERSION_LIBRARY", "SSL_PADDING",
+  "SSL_SERVER_VERIFY", "SSL_SERVER_DANE", 0
 } ;
 
 static char const *const certnames[] = { "S_DN", "S_DN_CN", "S_DN_Email", "I_DN", "M_SERIAL", "V_START", "V_END", 0 } ;
@@ -186,6 +187,8 @@ size_t facts_block (facts const *f, char *s)
     add(&b, pre, "V_END", f->vend, 0, 0) ;
   }
   add(&b, 0, "SSL_SESSION_ID", f->session, 0, 0) ;
+  add(&b, 0, "SSL_SERVER_VERIFY", f->verify, 0, 0) ;
+  add(&b, 0, "SSL_SERVER_DANE", f->dane, 0, 0) ;
   if (f->protocol) add(&b, 0, "SSL_VERSION_LIBRARY", UCSPITLS_LIBRARY, 0, 0) ;
   if (b.len + 1 < b.need)
   {

@@ -2,7 +2,8 @@
 
 /* log.c: with -v2, one line per connection, at its end:
    peer, SNI, protocol, suite, session id and
-   whether it was resumed, bytes each way, duration, how it ended.
+   whether it was resumed, bytes each way, duration, the client's
+   verification policy and its outcome, how it ended.
    And the peer's address at the end of every warning and fatal line of
    a connection (log_tail), at every verbosity: the line that an
    operator looks for is the failed one. */
@@ -80,6 +81,7 @@ void log_end (tlsopts const *o, facts const *f, uint64_t in, uint64_t out, char 
   char fsec[UINT_FMT] ;
   char fms[4] ;
   char sni[sizeof(f->sni) * 4] ;
+  char verify[sizeof(f->verify) * 4] ;
   tain d ;
   int ms ;
   if (o->verbosity < 2) return ;
@@ -95,6 +97,7 @@ void log_end (tlsopts const *o, facts const *f, uint64_t in, uint64_t out, char 
   fms[2] = '0' + ms % 10 ;
   fms[3] = 0 ;
   if (!facts_escape(sni, sizeof(sni), f->sni, 1)) sni[0] = '-', sni[1] = 0 ;
+  if (!facts_escape(verify, sizeof(verify), f->verify, 1)) verify[0] = '-', verify[1] = 0 ;
   strerr_warn(PROG, ": info: peer=", o->peer ? o->peer : "-",
     " sni=", sni,
     " protocol=", f->protocol ? f->protocol : "-",
@@ -102,5 +105,8 @@ void log_end (tlsopts const *o, facts const *f, uint64_t in, uint64_t out, char 
     " session=", f->session[0] ? f->session : "-",
     " resumed=", f->resumed ? "yes" : "no",
     " in=", fin, " out=", fout,
-    " duration=", fsec, ".", fms, " end=", end) ;
+    " duration=", fsec, ".", fms,
+    f->policy ? " policy=" : "", f->policy ? f->policy : "",
+    f->policy ? " verify=" : "", f->policy ? verify : "",
+    " end=", end) ;
 }

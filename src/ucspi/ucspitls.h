@@ -16,6 +16,7 @@
 #define UCSPITLS_EXIT_CONF 96
 #define UCSPITLS_EXIT_SETUP 97
 #define UCSPITLS_EXIT_TLS 98
+#define UCSPITLS_EXIT_POLICY 99  /* ucspitlsc: the certificate fails the verification policy */
 #define UCSPITLS_EXIT_USAGE 100
 #define UCSPITLS_EXIT_SYS 111
 
@@ -44,13 +45,14 @@ struct tlsopts_s
   unsigned int snilevel : 2 ;    /* server -k */
   unsigned int check : 1 ;       /* -C: check the configuration and exit */
   unsigned int setids : 1 ;      /* TLS_UID and TLS_GID given */
+  unsigned int noverify : 1 ;    /* client -n: verification told, not enforced */
   unsigned int uid, gid ;
   char const *servername ;       /* client -k; NULL with -N */
   char const *peer ;             /* for the log lines: IP:PORT or NULL */
   char const *peerenv ;          /* for prog, when the launcher gave no TCPREMOTEIP: peer_env's strings */
   size_t peerenvlen ;
 } ;
-#define TLSOPTS_ZERO { .kto = UCSPITLS_DEFAULT_KTO, .ito = 0, .verbosity = 1, .closenotify = 0, .strict_eof = 0, .immediate = 0, .keepenv = 0, .clientcert = 0, .snilevel = 1, .check = 0, .setids = 0, .uid = 0, .gid = 0, .servername = 0, .peer = 0 }
+#define TLSOPTS_ZERO { .kto = UCSPITLS_DEFAULT_KTO, .ito = 0, .verbosity = 1, .closenotify = 0, .strict_eof = 0, .immediate = 0, .keepenv = 0, .clientcert = 0, .snilevel = 1, .check = 0, .setids = 0, .noverify = 0, .uid = 0, .gid = 0, .servername = 0, .peer = 0 }
 
 extern int tlsopts_common (tlsopts *, int, char const *) ;
 
@@ -96,6 +98,9 @@ struct facts_s
   char vstart[32] ;             /* "Dec  1 07:44:45 2026 GMT" */
   char vend[32] ;
   int resumed ;                 /* the handshake resumed a stored session */
+  char const *policy ;          /* the client's policy, for the log line: "pkix", "dane", "none" */
+  char verify[64] ;             /* SSL_SERVER_VERIFY: "SUCCESS", "NONE", "FAILED:why"; "" on the server */
+  char dane[16] ;               /* SSL_SERVER_DANE: the matching record's "usage selector mtype" */
 } ;
 
 #define FACTS_BLOCK_MAX 4096

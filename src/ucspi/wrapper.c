@@ -32,7 +32,7 @@
 static facts const nofacts ;
 
 static char const *const confvars[] = { "CERTFILE", "KEYFILE", "CAFILE", "CADIR", "TLS_UID", "TLS_GID",
-  "TLS_SESSION_CACHE", "TLS_SESSION_LIFETIME", "TLS_SESSION_FILE", 0 } ;
+  "TLS_SESSION_CACHE", "TLS_SESSION_LIFETIME", "TLS_SESSION_FILE", "TLSA", 0 } ;
 
 int wrapper_is_confvar (char const *s)
 {

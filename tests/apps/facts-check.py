@@ -47,7 +47,11 @@ ucspitlsd, SERVER for ucspitlsc):
   SSL_PROTOCOL SSL_CIPHER SSL_R_S_DN SSL_R_S_DN_CN SSL_R_S_DN_Email
   SSL_CIPHER_USEKEYSIZE SSL_CIPHER_ALGKEYSIZE SSL_TLS_SNI_SERVERNAME
   SSL_PEER_CERT_HASH SSL_PEER_CERT_SUBJECT SSL_R_I_DN SSL_R_M_SERIAL
-  SSL_R_V_START SSL_R_V_END SSL_SESSION_ID SSL_VERSION_LIBRARY SSL_PADDING
+  SSL_R_V_START SSL_R_V_END SSL_SESSION_ID [SSL_SERVER_VERIFY SSL_SERVER_DANE]
+  SSL_VERSION_LIBRARY SSL_PADDING
+(the two in brackets from ucspitlsc only; with --tls,
+SSL_SERVER_VERIFY=SUCCESS is expected of ucspitlsc unless an EXPECT
+names it)
 
 What is checked
   - the block: NAME=VALUE strings each ended by a NUL, then one more NUL
@@ -86,7 +90,9 @@ def order(role):
     return ["SSL_PROTOCOL", "SSL_CIPHER", r + "S_DN", r + "S_DN_CN", r + "S_DN_Email",
             "SSL_CIPHER_USEKEYSIZE", "SSL_CIPHER_ALGKEYSIZE", "SSL_TLS_SNI_SERVERNAME",
             "SSL_PEER_CERT_HASH", "SSL_PEER_CERT_SUBJECT", r + "I_DN", r + "M_SERIAL",
-            r + "V_START", r + "V_END", "SSL_SESSION_ID", "SSL_VERSION_LIBRARY", "SSL_PADDING"]
+            r + "V_START", r + "V_END", "SSL_SESSION_ID"] \
+        + (["SSL_SERVER_VERIFY", "SSL_SERVER_DANE"] if role == "SERVER" else []) \
+        + ["SSL_VERSION_LIBRARY", "SSL_PADDING"]
 
 
 def essential(role):
@@ -241,6 +247,9 @@ def main():
         if not m:
             raise SystemExit("facts-check: not NAME=VALUE or NAME~REGEX: %r" % e)
         expect.append(m.groups())
+    # ucspitlsc always tells how the certificate was verified
+    if role == "SERVER" and a.tls and not any(e[0] == "SSL_SERVER_VERIFY" for e in expect):
+        expect.append(("SSL_SERVER_VERIFY", "=", "SUCCESS"))
 
     faults = []
     if a.env:

@@ -6,7 +6,7 @@
    immediate-mode parent (a child that the peer took over may send
    anything).
      - wrapper_is_confvar and facts_is_var, checked against models:
-       CERTFILE KEYFILE CAFILE CADIR TLS_UID TLS_GID, and CERTFILE:name /
+       CERTFILE KEYFILE CAFILE CADIR TLS_UID TLS_GID TLSA, and CERTFILE:name /
        KEYFILE:name; the documented facts, SSL_CLIENT_* and SSL_SERVER_*
        of the certificate family among them, exactly, bare or with '='
      - make_env, prog's environment: without -Z no configuration variable
@@ -49,7 +49,7 @@ static int model_is (char const *s, char const *name)
 
 static int model_confvar (char const *s)
 {
-  static char const *const v[] = { "CERTFILE", "KEYFILE", "CAFILE", "CADIR", "TLS_UID", "TLS_GID", 0 } ;
+  static char const *const v[] = { "CERTFILE", "KEYFILE", "CAFILE", "CADIR", "TLS_UID", "TLS_GID", "TLSA", 0 } ;
   for (char const *const *p = v ; *p ; p++) if (model_is(s, *p)) return 1 ;
   return !strncmp(s, "CERTFILE:", 9) || !strncmp(s, "KEYFILE:", 8) ;
 }
@@ -63,7 +63,7 @@ static int model_factvar (char const *s)
     "SSL_CLIENT_S_DN", "SSL_CLIENT_S_DN_CN", "SSL_CLIENT_S_DN_Email", "SSL_CLIENT_I_DN", "SSL_CLIENT_M_SERIAL",
     "SSL_CLIENT_V_START", "SSL_CLIENT_V_END",
     "SSL_SERVER_S_DN", "SSL_SERVER_S_DN_CN", "SSL_SERVER_S_DN_Email", "SSL_SERVER_I_DN", "SSL_SERVER_M_SERIAL",
-    "SSL_SERVER_V_START", "SSL_SERVER_V_END", 0
+    "SSL_SERVER_V_START", "SSL_SERVER_V_END", "SSL_SERVER_VERIFY", "SSL_SERVER_DANE", 0
   } ;
   for (char const *const *p = v ; *p ; p++) if (model_is(s, *p)) return 1 ;
   return 0 ;

@@ -277,6 +277,8 @@ int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
   W("SSL_PEER_CERT_SUBJECT", f.subject, 0, 0) ;
   if (f.role) { WR("I_DN", f.issuer, 0) ; WR("M_SERIAL", f.serial, 0) ; WR("V_START", f.vstart, 0) ; WR("V_END", f.vend, 0) ; }
   W("SSL_SESSION_ID", f.session, 0, 0) ;
+  W("SSL_SERVER_VERIFY", f.verify, 0, 0) ;
+  W("SSL_SERVER_DANE", f.dane, 0, 0) ;
   W("SSL_VERSION_LIBRARY", f.protocol ? UCSPITLS_LIBRARY : 0, 0, 0) ;
 
   memset(block, 'Z', sizeof(block)) ;

@@ -74,7 +74,10 @@ _halfclose_v2() {
     _halfclose_why "$2: ${#l[@]} lines on stderr, not 1: $(printf '%s|' "${l[@]}" | cut -c1-800)"
     return
   fi
-  [[ ${l[0]} =~ ^$2:\ info:\ peer=[^\ ]+\ sni=localhost\ protocol=TLSv1\.2\ cipher=[A-Z0-9-]+\ session=[0-9a-f]+\ resumed=no\ in=$3\ out=$4\ duration=[0-9]+\.[0-9]{3}\ end=ok$ ]] \
+  # the client's line tells its verification policy and how it ended
+  local pol=
+  [ "$2" = ucspitlsc ] && pol='\ policy=pkix\ verify=SUCCESS'
+  [[ ${l[0]} =~ ^$2:\ info:\ peer=[^\ ]+\ sni=localhost\ protocol=TLSv1\.2\ cipher=[A-Z0-9-]+\ session=[0-9a-f]+\ resumed=no\ in=$3\ out=$4\ duration=[0-9]+\.[0-9]{3}$pol\ end=ok$ ]] \
     || _halfclose_why "$2: not the -v2 line expected (in=$3 out=$4 end=ok): ${l[0]}"
 }
 

@@ -68,7 +68,7 @@ extern int tls_hello_sni (unsigned char const *, size_t, char *) ;
 
  /* the client's session file: tls_sfile.c */
 extern char const *tls_sfile_path ;
-extern void tls_sfile_config (tlsopts const *, char const *const *) ;
+extern void tls_sfile_config (tlsopts const *, char const *const *, char const *) ;  /* the policy's id: tls_client_policy_id */
 extern int tls_sfile_offer (br_ssl_engine_context *, tlsx509 *) ;
 extern int tls_sfile_done (br_ssl_engine_context const *, tlsx509 *, facts *) ;
 extern int tls_sfile_decode (unsigned char const *, size_t, char const *, tlssess *, unsigned char *, size_t *, unsigned char *) ;

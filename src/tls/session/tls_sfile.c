@@ -14,9 +14,14 @@
    anything else is ignored with a warning, and the handshake is a full
    one, whose session replaces it.
 
+   The outcome of the verification that the policy made then
+   (SSL_SERVER_VERIFY, SSL_SERVER_DANE) is stored too: a resumed
+   handshake checks no certificate, and gives the first one's facts.
+
    Layout: magic, u16 name length and name, u16 policy length and
    policy, version (2), suite (2), id length (1) and id (32), master
-   secret (48), u16 certificate length and certificate, SHA-256. */
+   secret (48), u8 length and SSL_SERVER_VERIFY, u8 length and
+   SSL_SERVER_DANE, u16 certificate length and certificate, SHA-256. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,30 +37,35 @@
 #include "tls-session.h"
 
 #define SFILE_MAGIC "ucspitls session 1\n"
-#define SFILE_MAX (sizeof(SFILE_MAGIC) - 1 + 2 + 256 + 2 + 300 + 4 + 1 + 32 + 48 + 2 + 8192 + 32)
+#define SFILE_MAX (sizeof(SFILE_MAGIC) - 1 + 2 + 256 + 2 + 512 + 4 + 1 + 32 + 48 + 1 + 64 + 1 + 16 + 2 + 8192 + 32)
 
 char const *tls_sfile_path = 0 ;
 static char const *name = "" ;
-static char policy[300] ;
+static char policy[512] ;
+static char sverify[64], sdane[16] ;  /* the stored session's outcome */
 static unsigned char offered[32] ;
 static int isoffered = 0 ;
 
- /* the verification policy, as a string: the one place that names it */
-static void policy_id (tlsopts const *o, char *s)
-{
-  size_t n = o->servername ? strlen(o->servername) : 1 ;
-  if (n > 255) n = 255 ;
-  memcpy(s, "pkix:", 5) ;
-  memcpy(s + 5, o->servername ? o->servername : "*", n) ;
-  s[5 + n] = 0 ;
-}
-
-void tls_sfile_config (tlsopts const *o, char const *const *envp)
+void tls_sfile_config (tlsopts const *o, char const *const *envp, char const *id)
 {
   tls_sfile_path = env_get2(envp, "TLS_SESSION_FILE") ;
   if (tls_sfile_path && !*tls_sfile_path) strerr_dief(UCSPITLS_EXIT_CONF, "invalid TLS_SESSION_FILE: empty") ;
   name = o->servername ? o->servername : "" ;
-  policy_id(o, policy) ;
+  if (strlen(id) >= sizeof(policy)) strerr_dief(UCSPITLS_EXIT_USAGE, "verification policy too long for a session file") ;
+  memcpy(policy, id, strlen(id) + 1) ;
+}
+
+ /* u8 length and a short string, into out (of max bytes, NUL included) */
+static int getstr8 (unsigned char const **s, size_t *len, char *out, size_t max)
+{
+  size_t n ;
+  if (!*len) return 0 ;
+  n = **s ;
+  if (n >= max || n + 1 > *len) return 0 ;
+  for (size_t i = 0 ; i < n ; i++) if ((*s)[1 + i] < 0x20 || (*s)[1 + i] > 0x7e) return 0 ;
+  memcpy(out, *s + 1, n) ; out[n] = 0 ;
+  *s += n + 1 ; *len -= n + 1 ;
+  return 1 ;
 }
 
 static size_t put16 (unsigned char *s, size_t v)
@@ -98,6 +108,7 @@ int tls_sfile_decode (unsigned char const *s, size_t len, char const *want, tlss
   memcpy(ss->id, s + 5, 32) ;
   memcpy(ss->master, s + 37, 48) ;
   s += 85 ; len -= 85 ;
+  if (!getstr8(&s, &len, sverify, sizeof(sverify)) || !getstr8(&s, &len, sdane, sizeof(sdane))) return 0 ;
   if (!get16(&s, &len, &n) || !n || n > 8192 || n != len) return 0 ;
   memcpy(der, s, n) ;
   *derlen = n ;
@@ -172,7 +183,7 @@ int tls_sfile_offer (br_ssl_engine_context *eng, tlsx509 *x)
   return 1 ;
 }
 
-static void save (br_ssl_session_parameters const *sp, tlsx509 const *x)
+static void save (br_ssl_session_parameters const *sp, tlsx509 const *x, facts const *f)
 {
   static unsigned char buf[SFILE_MAX] ;
   static char tmp[4096] ;
@@ -189,6 +200,8 @@ static void save (br_ssl_session_parameters const *sp, tlsx509 const *x)
   buf[len++] = 32 ;
   memcpy(buf + len, sp->session_id, 32) ; len += 32 ;
   memcpy(buf + len, sp->master_secret, 48) ; len += 48 ;
+  buf[len++] = (unsigned char)strlen(f->verify) ; memcpy(buf + len, f->verify, strlen(f->verify)) ; len += strlen(f->verify) ;
+  buf[len++] = (unsigned char)strlen(f->dane) ; memcpy(buf + len, f->dane, strlen(f->dane)) ; len += strlen(f->dane) ;
   len += put16(buf + len, x->derlen) ;
   memcpy(buf + len, x->der, x->derlen) ; len += x->derlen ;
   br_sha256_init(&h) ;
@@ -227,8 +240,10 @@ int tls_sfile_done (br_ssl_engine_context const *eng, tlsx509 *x, facts *f)
   {
     x->have = 1 ; x->derover = 0 ;
     tlsx509_facts(x, f) ;
+    memcpy(f->verify, sverify, sizeof(sverify)) ;
+    memcpy(f->dane, sdane, sizeof(sdane)) ;
   }
-  else save(&sp, x) ;
+  else save(&sp, x, f) ;
   explicit_bzero(&sp, sizeof(sp)) ;
   return 1 ;
 }
