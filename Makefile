@@ -25,6 +25,9 @@ TLS := src/tls/tls_run.o src/tls/tls_recin.o src/tls/tls_io.o src/tls/tls_close.
   src/tls/tls_pem.o src/tls/tls_cert.o src/tls/tls_check.o src/tls/tls_pick.o src/tls/tls_key.o src/tls/tls_keyclient.o
 COMMON := $(TLS) $(UCSPI)
 SERVER := src/prog/ucspitlsd.o src/tls/tls_server.o
+# ucspitlsd -p, -x: the PROXY protocol header and the rules by its address
+PROXY := src/ucspi/proxy.o src/ucspi/proxy_read.o src/ucspi/proxy_env.o src/ucspi/proxy_rules.o
+SERVER += $(PROXY)
 CLIENT := src/prog/ucspitlsc.o src/tls/tls_client.o
 # starttls-smtpd is an application of the interface: skalibs only, no TLS
 SMTPD := src/prog/starttls-smtpd.o src/smtp/smtp_client.o src/smtp/smtp_data.o src/smtp/smtp_server.o \
@@ -56,6 +59,7 @@ src/%.o: src/%.c $(wildcard config.mak)
 $(COMMON) $(SERVER) $(CLIENT) $(SMTPD): src/ucspi/ucspitls.h
 $(TLS) src/tls/tls_server.o src/tls/tls_client.o: src/tls/tls-internal.h
 $(SMTPD): src/smtp/smtp-internal.h
+$(PROXY) src/prog/ucspitlsd.o: src/ucspi/proxy.h
 
 install: all
 	@$(MAKE) --no-print-directory install-files

@@ -12,8 +12,9 @@
 #include <skalibs/types.h>
 
 #include "ucspitls.h"
+#include "proxy.h"
 
-#define USAGE "ucspitlsd [ -i ] [ -K ms ] [ -I ms ] [ -S | -s ] [ -J | -j ] [ -Y | -y ] [ -k 0|1|2 ] [ -Z | -z ] [ -v 0|1|2 ] prog... | ucspitlsd -C [ -Y | -y ] [ -k 0|1|2 ]"
+#define USAGE "ucspitlsd [ -i ] [ -K ms ] [ -I ms ] [ -S | -s ] [ -J | -j ] [ -Y | -y ] [ -k 0|1|2 ] [ -Z | -z ] [ -v 0|1|2 ] [ -p ] [ -x rules.cdb ] prog... | ucspitlsd -C [ -Y | -y ] [ -k 0|1|2 ]"
 #define dieusage() strerr_dieusage(UCSPITLS_EXIT_USAGE, USAGE)
 
  /* "IP:PORT" from tcpserver's variables, for the log line */
@@ -38,10 +39,12 @@ int main (int argc, char const *const *argv, char const *const *envp)
   tlsopts o = TLSOPTS_ZERO ;
   subgetopt l = SUBGETOPT_ZERO ;
   int netok ;
+  int proxy = 0 ;            /* -p */
+  char const *rules = 0 ;    /* -x */
   PROG = "ucspitlsd" ;
   for (;;)
   {
-    int opt = subgetopt_r(argc, argv, "iK:I:SsJjYyk:Zzv:C", &l) ;
+    int opt = subgetopt_r(argc, argv, "iK:I:SsJjYyk:Zzv:Cpx:", &l) ;
     int r ;
     if (opt == -1) break ;
     r = tlsopts_common(&o, opt, l.arg) ;
@@ -59,6 +62,8 @@ int main (int argc, char const *const *argv, char const *const *envp)
         o.snilevel = u ;
         break ;
       }
+      case 'p' : proxy = 1 ; break ;
+      case 'x' : rules = l.arg ; break ;
       default : dieusage() ;
     }
   }
@@ -73,6 +78,7 @@ int main (int argc, char const *const *argv, char const *const *envp)
   if (!argc) dieusage() ;
   netok = wrapper_fds(0, 1) ;
   tlsopts_ids(&o, envp) ;
+  if (netok && (proxy || rules)) envp = proxy_start(&o, envp, 0, proxy, rules) ;
   o.peer = peer(envp) ;
   wrapper_nocore(1) ;
   tls_server_load(&o, envp) ;
