@@ -2,7 +2,7 @@
 """proxyclient -- a client with a make-believe balancer in front: it
 writes a PROXY protocol header itself, then plaintext or a TLS session.
 
-  proxyclient.py -p PORT [options] plain TEXT | tls TEXT | none
+  proxyclient.py -p PORT [options] plain TEXT | tls TEXT | none | hold
 
 Header (one of):
   --v1 FIELDS        "PROXY FIELDS\\r\\n" (FIELDS: "TCP4 a b p q", "UNKNOWN")
@@ -25,7 +25,8 @@ plain TEXT: writes TEXT (\\n and \\r are escapes) with the header's end,
 half-closes, prints "received HEX" of all that comes back.  tls TEXT:
 the ClientHello goes in the same write as the header's end; after the
 handshake TEXT is sent and "tls echo HEX" printed with what came back.
-none: the header only, then half-close; prints "received HEX".
+none: the header only, then half-close; prints "received HEX". hold:
+the same without the half-close (the server must end it).
 The first line is always "port N", the client's own port.
 """
 
@@ -149,7 +150,7 @@ def main():
     p.add_argument("--bind")
     p.add_argument("--ca")
     p.add_argument("--timeout", type=float, default=20)
-    p.add_argument("mode", choices=("plain", "tls", "none"))
+    p.add_argument("mode", choices=("plain", "tls", "none", "hold"))
     p.add_argument("text", nargs="?", default="")
     a = p.parse_args()
     h = header(a)
@@ -165,7 +166,8 @@ def main():
         return
     try:
         send_header(s, h, text if a.mode == "plain" else b"", a.chunk)
-        s.shutdown(socket.SHUT_WR)
+        if a.mode != "hold":
+            s.shutdown(socket.SHUT_WR)
     except (BrokenPipeError, ConnectionResetError, OSError):
         pass
     print("received", readall(s).hex())
