@@ -77,6 +77,14 @@ bad i-clienthello immediate "$nosig" --raw 16030100c4010000c00303 none
 bad i-v2-family immediate "v2 family is not TCP over IPv4 or IPv6" --v2 proxy 0x22 2001:db8::1 ::1 1 2 none
 bad i-stall immediate "nothing after 3000 ms" --raw "" hold
 
+# with no TCPREMOTEIP (inetd, systemd's sockets), the socket names the peer
+start_tcpserver noenv "$APPS/record-exit" "$T/noenv.status" env -u TCPREMOTEIP -u TCPREMOTEPORT ucspitlsd -p touch "$T/marker"
+with_timeout 40 "$PY" "$APPS/proxyclient.py" -p "$PORT" --raw "" plain 'EHLO x\r\n' >"$T/noenv.out" 2>&1 || fail "the client failed"
+wait_lines "$T/noenv.status" 1 30
+assert_eq "exit 100" "$(cat "$T/noenv.status")" "exit status with no TCPREMOTEIP"
+assert_eq "ucspitlsd: fatal: bad PROXY protocol header from 127.0.0.1:$(sed -n 's/^port //p' "$T/noenv.out"): $nosig" \
+  "$(cat "$T/noenv.err")" "the line with no TCPREMOTEIP"
+
 # the bound without -K (60 s): 10 seconds
 start_tcpserver default "$APPS/record-exit" "$T/default.status" ucspitlsd -p touch "$T/marker"
 with_timeout 40 "$PY" "$APPS/proxyclient.py" -p "$PORT" --raw "" hold >"$T/default.out" 2>&1 || fail "the client failed"

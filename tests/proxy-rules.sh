@@ -84,5 +84,60 @@ done
 assert_file_contains "$T/missing.err" "ucspitlsd: fatal: unable to open rules file $T/missing.cdb: No such file or directory"
 assert_file_contains "$T/bad.err" "ucspitlsd: fatal: rules file $T/bad.cdb is not a valid cdb"
 [ "$(ls "$T" | grep -c '^env\.[0-9]*$')" = 7 ] || fail "prog ran for a connection it should not have"
+
+# IPv6 keys, which Debian's tcprules cannot write: a cdb written here,
+# in the same format (an exact address, a prefix that ends with a colon,
+# the empty key)
+"$PY" - "$T/rules6.cdb" <<'PYEOF'
+import struct, sys
+recs = [(b"2001:db8::7", b"+RELAYCLIENT=v6\0+TAG=seven\0"), (b"2001:db8:", b"+TAG=v6net\0"),
+        (b"2001:db8:1::", b"D\0"), (b"", b"+TAG=default\0")]
+def h(k):
+    x = 5381
+    for c in k:
+        x = ((x << 5) + x ^ c) & 0xffffffff
+    return x
+body, slots = b"", [[] for _ in range(256)]
+for k, v in recs:
+    slots[h(k) & 255].append((h(k), 2048 + len(body)))
+    body += struct.pack("<II", len(k), len(v)) + k + v
+head, tables, pos = b"", b"", 2048 + len(body)
+for s in slots:
+    n = 2 * len(s)
+    t = [(0, 0)] * n
+    for hh, p in s:
+        i = (hh >> 8) % n
+        while t[i][1]:
+            i = (i + 1) % n
+        t[i] = (hh, p)
+    head += struct.pack("<II", pos + len(tables), n)
+    tables += b"".join(struct.pack("<II", a, b) for a, b in t)
+open(sys.argv[1], "wb").write(head + body + tables)
+PYEOF
+start_tcpserver six "$APPS/record-exit" "$T/six.status" ucspitlsd -p -x "$T/rules6.cdb" "${prog[@]}"
+n6=0
+# six NAME TAG RELAYCLIENT-or-unset SRC
+six() {
+  local e
+  n6=$((n6 + 1))
+  with_timeout 40 "$PY" "$APPS/proxyclient.py" -p "$PORT" --v2 proxy 0x21 "$4" 2001:db8::1 5000 25 plain 'QUIT\r\n' >"$T/$1.out" 2>&1 \
+    || fail "$1: the client failed"
+  wait_lines "$T/six.status" "$n6" 30
+  e=$T/env.$(sed -n 's/^port //p' "$T/$1.out")
+  if [ "$2" = denied ]; then
+    assert_eq "exit 100" "$(sed -n "${n6}p" "$T/six.status")" "$1: exit status"
+    [ ! -e "$e" ] || fail "$1: prog ran"
+    return
+  fi
+  wait_file "$e"
+  assert_eq "TAG=$2" "$(grep '^TAG=' "$e")" "$1: TAG"
+  if [ "$3" = unset ]; then assert_eq "" "$(grep '^RELAYCLIENT' "$e")" "$1: RELAYCLIENT"
+  else assert_eq "RELAYCLIENT=$3" "$(grep '^RELAYCLIENT' "$e")" "$1: RELAYCLIENT"; fi
+}
+six six-exact seven v6 2001:db8::7
+six six-prefix v6net unset 2001:db8::8
+six six-longer denied - 2001:db8:1::5
+six six-other default unset 2001:db9::8
+six six-v4 default unset ::ffff:192.0.2.1
 wait_no_ucspitlsd
 pass
