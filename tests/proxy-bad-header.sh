@@ -55,6 +55,7 @@ bad v1-ip6 delayed "v1 address is not valid for its protocol" --v1 "TCP6 2001:db
 bad v1-port delayed "v1 port is not a number from 0 to 65535" --v1 "TCP4 192.0.2.1 192.0.2.2 65536 2" none
 bad v1-port-sign delayed "v1 port is not a number from 0 to 65535" --v1 "TCP4 192.0.2.1 192.0.2.2 1 +2" none
 bad v1-fields delayed "v1 line does not have six fields" --v1 "TCP4 192.0.2.1 192.0.2.2 1" none
+bad v1-trailing-space delayed "v1 line does not have six fields" --v1 "TCP4 192.0.2.1 192.0.2.2 1 2 " none
 bad v1-spaces delayed "v1 line does not have six fields" --v1 "TCP4 192.0.2.1  192.0.2.2 1 2" none
 bad v1-control delayed "v1 line has a control or non-ASCII byte" --v1 $'TCP4 192.0.2.1\t192.0.2.2 1 2' none
 bad v2-len delayed "v2 length over 4096 bytes" --len 4097 --v2 proxy 0x11 192.0.2.1 192.0.2.2 1 2 hold

@@ -94,15 +94,15 @@ static int parse_v1 (proxyhdr *h, char const *s, size_t len, char const **why)
     h->local = 1 ;  /* the rest of the line is ignored, as the protocol says */
     return 1 ;
   }
-  while (k < 6)
+  for (;;)
   {
     size_t start = i ;
     while (i < len && s[i] != ' ') i++ ;
+    if (k == 6) return (*why = "v1 line does not have six fields", 0) ;
     f[k] = s + start ; flen[k++] = i - start ;
-    if (i == len) break ;
-    i++ ;
+    if (i++ == len) break ;
   }
-  if (k != 6 || i != len) return (*why = "v1 line does not have six fields", 0) ;
+  if (k != 6) return (*why = "v1 line does not have six fields", 0) ;
   if (flen[1] == 4 && !memcmp(f[1], "TCP4", 4)) h->ip6 = 0 ;
   else if (flen[1] == 4 && !memcmp(f[1], "TCP6", 4)) h->ip6 = 1 ;
   else return (*why = "v1 protocol is not TCP4, TCP6 or UNKNOWN", 0) ;
