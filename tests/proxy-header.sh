@@ -137,6 +137,14 @@ run i-v2-local "$iport" --chunk 2 --v2 local 0x00 - - 0 0 tls "$text"
 expect_echo i-v2-local tls "$text"
 kept i-v2-local "$iport"
 
+# descriptor 0 a pipe, not a socket (no peeking): the v1 line is read
+# byte by byte, and what follows is still prog's
+# shellcheck disable=SC2016  # expanded by that sh
+out=$(printf 'PROXY TCP4 192.0.2.8 198.51.100.1 4568 25\r\nafter the header\n' | \
+  with_timeout 20 env TCPREMOTEIP=127.0.0.1 TCPREMOTEPORT=9 ucspitlsd -p sh -c 'echo "$TCPREMOTEIP $PROXYREMOTEPORT"; cat' 2>"$T/pipe.err")
+assert_eq "192.0.2.8 9
+after the header" "$out" "prog's output with a pipe on descriptor 0"
+
 assert_file_not_contains "$T/delayed.err" "fatal"
 assert_file_not_contains "$T/immediate.err" "fatal"
 wait_no_ucspitlsd
