@@ -33,7 +33,7 @@ host() {
   mkdir -p "$T/$name/env"
   echo "$SRV_CERT" >"$T/$name/env/CERTFILE"
   echo "$SRV_KEY" >"$T/$name/env/KEYFILE"
-  example proxy-host-run | sed -e "s| 10\.0\.0\.11 25 | $addr $port |" -e "s|/etc/tcp/smtp\.cdb|$T/smtp.cdb|" >"$T/$name/run"
+  example proxy-host-run | sed -e "s| 10\.0\.0\.11 25 | $addr $port |" -e "s|/etc/tcp/smtp\.cdb|$T/smtp.cdb|g" >"$T/$name/run"
   grep -q " $addr $port .*-x $T/smtp.cdb " "$T/$name/run" || fail "README's proxy-host-run changed: $(cat "$T/$name/run")"
   chmod +x "$T/$name/run"
   cd "$T/$name" || fail "no $T/$name"
@@ -80,8 +80,11 @@ for c in 127.0.0.2 127.0.0.6; do
   cat "$T/a.out" "$T/b.out" | grep -q "peer=$c:[0-9]* .*protocol=TLSv1.2 .*end=ok" || fail "no -v2 line names $c"
 done
 # the health checks: no line but -v2's; the others are the abuser's and
-# those of the run scripts' ucspitlsd -C
-others() { cat "$T/a.out" "$T/b.out" | grep -v -e '^ucspitlsd: info: peer=' -e '^ucspitlsd: info: CERTFILE .*: ok, valid until '; }
+# those of the run scripts' ucspitlsd -C -x
+others() {
+  cat "$T/a.out" "$T/b.out" | grep -v -e '^ucspitlsd: info: peer=' -e '^ucspitlsd: info: CERTFILE .*: ok, valid until ' \
+    -e "^ucspitlsd: info: rules file $T/smtp.cdb: ok, 4 rules\$"
+}
 assert_eq 1 "$(others | wc -l)" "lines other than -v2's and the deny: $(others)"
 stop haproxy
 pass

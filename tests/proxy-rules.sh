@@ -81,6 +81,25 @@ for f in missing bad; do
   assert_eq "exit 96" "$(cat "$T/$f.status")" "$f rules file: exit status"
   assert_eq "received " "$(grep '^received' "$T/$f.out")" "$f rules file: bytes sent"
 done
+# ucspitlsd -C -x checks the file: every record in it and found by its key
+out=$(ucspitlsd -C -x "$T/rules.cdb" 2>&1) || fail "ucspitlsd -C -x with a good rules file: $out"
+assert_contains "$out" "ucspitlsd: info: rules file $T/rules.cdb: ok, 5 rules"
+for f in missing bad; do
+  ucspitlsd -C -x "$T/$f.cdb" >"$T/$f.check" 2>&1
+  assert_eq 96 "$?" "ucspitlsd -C -x with the $f rules file"
+done
+assert_file_contains "$T/missing.check" "ucspitlsd: fatal: unable to open rules file $T/missing.cdb: No such file or directory"
+assert_file_contains "$T/bad.check" "ucspitlsd: fatal: rules file $T/bad.cdb is not a valid cdb"
+# cut short; a first record whose key length runs past the end of the file
+head -c 2100 "$T/rules.cdb" >"$T/cut.cdb"
+cp "$T/rules.cdb" "$T/hugekey.cdb"
+printf '\377\377\377\000' | dd of="$T/hugekey.cdb" bs=1 seek=2048 conv=notrunc 2>/dev/null
+for f in cut hugekey; do
+  ucspitlsd -C -x "$T/$f.cdb" >"$T/$f.check" 2>&1
+  assert_eq 96 "$?" "ucspitlsd -C -x with the $f rules file"
+  assert_file_contains "$T/$f.check" "ucspitlsd: fatal: rules file $T/$f.cdb is not a valid cdb"
+done
+
 assert_file_contains "$T/missing.err" "ucspitlsd: fatal: unable to open rules file $T/missing.cdb: No such file or directory"
 assert_file_contains "$T/bad.err" "ucspitlsd: fatal: rules file $T/bad.cdb is not a valid cdb"
 [ "$(ls "$T" | grep -c '^env\.[0-9]*$')" = 7 ] || fail "prog ran for a connection it should not have"

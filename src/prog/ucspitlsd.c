@@ -14,7 +14,7 @@
 #include "ucspitls.h"
 #include "proxy.h"
 
-#define USAGE "ucspitlsd [ -i ] [ -K ms ] [ -I ms ] [ -S | -s ] [ -J | -j ] [ -Y | -y ] [ -k 0|1|2 ] [ -Z | -z ] [ -v 0|1|2 ] [ -p ] [ -x rules.cdb ] prog... | ucspitlsd -C [ -Y | -y ] [ -k 0|1|2 ]"
+#define USAGE "ucspitlsd [ -i ] [ -K ms ] [ -I ms ] [ -S | -s ] [ -J | -j ] [ -Y | -y ] [ -k 0|1|2 ] [ -Z | -z ] [ -v 0|1|2 ] [ -p ] [ -x rules.cdb ] prog... | ucspitlsd -C [ -Y | -y ] [ -k 0|1|2 ] [ -x rules.cdb ]"
 #define dieusage() strerr_dieusage(UCSPITLS_EXIT_USAGE, USAGE)
 
  /* "IP:PORT" from tcpserver's variables, for the log line */
@@ -71,6 +71,7 @@ int main (int argc, char const *const *argv, char const *const *envp)
   if (o.check)
   {
     if (argc) dieusage() ;
+    if (rules) proxy_rules_check(rules) ;
     tlsopts_ids(&o, envp) ;
     wrapper_nocore(1) ;
     tls_server_check(&o, envp) ;

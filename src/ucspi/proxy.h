@@ -52,6 +52,7 @@ extern char const *proxy_peer (char const *const *, int, char *, size_t) ;
 
  /* proxy_rules.c: a tcprules cdb applied to TCPREMOTEIP */
 extern char const *const *proxy_rules (char const *, char const *const *, char const *) ;
+extern void proxy_rules_check (char const *) ;
 
  /* the whole of -p and -x, for ucspitlsd's main: prog's environment */
 extern char const *const *proxy_start (tlsopts const *, char const *const *, int, int, char const *) ;

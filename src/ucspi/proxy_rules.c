@@ -15,6 +15,7 @@
 #include <skalibs/cdb.h>
 #include <skalibs/env.h>
 #include <skalibs/strerr.h>
+#include <skalibs/types.h>
 
 #include "ucspitls.h"
 #include "proxy.h"
@@ -85,4 +86,29 @@ char const *const *proxy_rules (char const *file, char const *const *envp, char 
   }
   e[k] = 0 ;
   return e ;  /* the strings are in the map, which lives until exec */
+}
+
+ /* ucspitlsd -C -x: every record within the file and found by its key,
+    so that no connection meets a broken rules file */
+void proxy_rules_check (char const *file)
+{
+  cdb c = CDB_ZERO ;
+  cdb_data k, d ;
+  uint32_t pos = CDB_TRAVERSE_INIT() ;
+  unsigned int n = 0 ;
+  char fmt[UINT_FMT] ;
+  int r ;
+  if (!cdb_init(&c, file)) strerr_diefu2sys(UCSPITLS_EXIT_CONF, "open rules file ", file) ;
+  while ((r = cdb_traverse_next(&c, &k, &d, &pos)) == 1)
+  {
+    cdb_data f ;
+    uint32_t left = c.size - (uint32_t)(k.s - c.map) ;  /* traverse checked the 8 bytes before k.s */
+    if (k.len > left || d.len > left - k.len || !find(&c, &f, k.s, k.len, file))
+      strerr_dief(UCSPITLS_EXIT_CONF, "rules file ", file, " is not a valid cdb") ;
+    n++ ;
+  }
+  if (r == -1) strerr_dief(UCSPITLS_EXIT_CONF, "rules file ", file, " is not a valid cdb") ;
+  fmt[uint_fmt(fmt, n)] = 0 ;
+  strerr_warni("rules file ", file, ": ok, ", fmt, n == 1 ? " rule" : " rules") ;
+  cdb_free(&c) ;
 }
