@@ -42,7 +42,9 @@ extern ssize_t proxy_need (char const *, size_t, int *, char const **) ;
 extern int proxy_parse (proxyhdr *, char const *, size_t, char const **) ;
 
  /* proxy_read.c: reads the header from fd, byte-exact, within the
-    deadline; dies with one line naming the real peer on failure. */
+    deadline; dies with one line naming the real peer on failure.
+    proxy_quiet_end: whether the connection ended before its first
+    byte after the header (a health check), within the deadline. */
 extern void proxy_read (proxyhdr *, int, unsigned int, char const *) ;
 extern int proxy_quiet_end (int, unsigned int) ;
 

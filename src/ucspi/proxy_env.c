@@ -120,6 +120,9 @@ char const *proxy_peer (char const *const *envp, int fd, char *buf, size_t max)
   return buf ;
 }
 
+ /* -p and -x, in ucspitlsd's start-up, before the log's peer is taken
+    from the environment: the header, prog's environment from it, a
+    quiet end for a health check in immediate mode, then the rules */
 char const *const *proxy_start (tlsopts const *o, char const *const *envp, int fd, int on, char const *rules)
 {
   char buf[128] ;
