@@ -11,25 +11,37 @@
 certs
 export CERTFILE=$SRV_CERT KEYFILE=$SRV_KEY
 
-start_tcpserver delayed "$APPS/record-exit" "$T/delayed.status" ucspitlsd -K 3000 -p touch "$T/marker"
-dport=$PORT
-start_tcpserver immediate "$APPS/record-exit" "$T/immediate.status" ucspitlsd -i -K 3000 -p touch "$T/marker"
-iport=$PORT
+# the malformed headers go to servers with the default bound (10 s), so
+# that a loaded machine has time to deliver them; the late ones to
+# servers where -K 3000 makes it 3 s
+declare -A port count
+server() {
+  start_tcpserver "$1" "$APPS/record-exit" "$T/$1.status" ucspitlsd "${@:2}" -p touch "$T/marker"
+  port[$1]=$PORT count[$1]=0
+}
+server delayed
+server immediate -i
+server stall -K 3000
+server istall -i -K 3000
 
-n_delayed=0 n_immediate=0
 # bad NAME SERVER WHY proxyclient-args... -- one connection that must end
-# with exit 100 and the line that says WHY
+# with exit 100 and the line that says WHY (or WHY's second form, after
+# a "|": a partial header that a loaded machine delivers late is still
+# nothing when the bound comes)
 bad() {
-  local name=$1 srv=$2 why=$3 port n line got cport
+  local name=$1 srv=$2 why=$3 n line got cport
   shift 3
-  if [ "$srv" = delayed ]; then port=$dport; n=$((n_delayed += 1)); else port=$iport; n=$((n_immediate += 1)); fi
-  with_timeout 40 "$PY" "$APPS/proxyclient.py" -p "$port" "$@" >"$T/$name.out" 2>&1 \
+  n=$((count[$srv] += 1))
+  with_timeout 40 "$PY" "$APPS/proxyclient.py" -p "${port[$srv]}" "$@" >"$T/$name.out" 2>&1 \
     || fail "$name: the client failed: $(tail -n 3 "$T/$name.out")"
   cport=$(sed -n 's/^port //p' "$T/$name.out")
   wait_lines "$T/$srv.status" "$n" 30
   assert_eq "exit 100" "$(sed -n "${n}p" "$T/$srv.status")" "$name: exit status"
   wait_lines "$T/$srv.err" "$n" 10
   line=$(sed -n "${n}p" "$T/$srv.err")
+  case $why in
+    *'|'*) [ "$line" = "ucspitlsd: fatal: bad PROXY protocol header from 127.0.0.1:$cport: ${why%|*}" ] && why=${why%|*} || why=${why#*|} ;;
+  esac
   assert_eq "ucspitlsd: fatal: bad PROXY protocol header from 127.0.0.1:$cport: $why" "$line" "$name: the line"
   got=$(sed -n 's/^received //p' "$T/$name.out")
   assert_eq "" "$got" "$name: bytes sent to the client"
@@ -68,15 +80,15 @@ bad v2-short6 delayed "v2 length is too short for the addresses" --v2 proxy 0x21
 bad v2-tlv delayed "v2 TLVs do not fit the length" --tlv 10 --len 21 --v2 proxy 0x11 192.0.2.1 192.0.2.2 1 2 none
 bad v2-truncated delayed "the connection ended inside the header" --len 100 --v2 proxy 0x11 192.0.2.1 192.0.2.2 1 2 none
 bad v2-truncated-sig delayed "the connection ended inside the header" --raw "${sig:0:16}" none
-# the bound: -K 3000 here
-bad stall-nothing delayed "nothing after 3000 ms" --raw "" hold
-bad stall-v1 delayed "incomplete after 3000 ms" --chunk 3 --raw "$(printf 'PROXY TCP4 192.0.2.7 ' | od -An -tx1 -v | tr -d ' \n')" hold
-bad stall-v2 delayed "incomplete after 3000 ms" --len 50 --v2 proxy 0x11 192.0.2.1 192.0.2.2 1 2 hold
+# the bound: -K 3000 there
+bad stall-nothing stall "nothing after 3000 ms" --raw "" hold
+bad stall-v1 stall "incomplete after 3000 ms|nothing after 3000 ms" --chunk 3 --raw "$(printf 'PROXY TCP4 192.0.2.7 ' | od -An -tx1 -v | tr -d ' \n')" hold
+bad stall-v2 stall "incomplete after 3000 ms|nothing after 3000 ms" --len 50 --v2 proxy 0x11 192.0.2.1 192.0.2.2 1 2 hold
 # immediate mode: the same, and no TLS alert
 bad i-plaintext immediate "$nosig" --raw "" plain 'GET / HTTP/1.0\r\n\r\n'
 bad i-clienthello immediate "$nosig" --raw 16030100c4010000c00303 none
 bad i-v2-family immediate "v2 family is not TCP over IPv4 or IPv6" --v2 proxy 0x22 2001:db8::1 ::1 1 2 none
-bad i-stall immediate "nothing after 3000 ms" --raw "" hold
+bad i-stall istall "nothing after 3000 ms" --raw "" hold
 
 # with no TCPREMOTEIP (inetd, systemd's sockets), the socket names the peer
 start_tcpserver noenv "$APPS/record-exit" "$T/noenv.status" env -u TCPREMOTEIP -u TCPREMOTEPORT ucspitlsd -p touch "$T/marker"
@@ -87,11 +99,6 @@ assert_eq "ucspitlsd: fatal: bad PROXY protocol header from 127.0.0.1:$(sed -n '
   "$(cat "$T/noenv.err")" "the line with no TCPREMOTEIP"
 
 # the bound without -K (60 s): 10 seconds
-start_tcpserver default "$APPS/record-exit" "$T/default.status" ucspitlsd -p touch "$T/marker"
-with_timeout 40 "$PY" "$APPS/proxyclient.py" -p "$PORT" --raw "" hold >"$T/default.out" 2>&1 || fail "the client failed"
-wait_lines "$T/default.status" 1 30
-assert_eq "exit 100" "$(cat "$T/default.status")" "exit status with the default bound"
-assert_file_contains "$T/default.err" ": nothing after 10000 ms"
-[ ! -e "$T/marker" ] || fail "prog ran"
+bad default-bound delayed "nothing after 10000 ms" --raw "" hold
 wait_no_ucspitlsd
 pass
