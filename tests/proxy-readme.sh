@@ -72,12 +72,12 @@ client 127.0.0.6 "RELAYCLIENT unset"
 with_timeout 60 "$PY" "$APPS/tlsclient.py" -p "$front" --bind 127.0.0.3 --timeout 40 eof >"$T/abuser.out" 2>&1 \
   || fail "the abuser was not sent away at once: $(tail -n 4 "$T/abuser.out")"
 
-_denied() { cat "$T/a.out" "$T/b.out" | grep -q "ucspitlsd: fatal: client 127.0.0.3:[0-9]* (through 127.0.0.1:[0-9]*) denied by rules file $T/smtp.cdb"; }
+_denied() { grep -q "ucspitlsd: fatal: client 127.0.0.3:[0-9]* (through 127.0.0.1:[0-9]*) denied by rules file $T/smtp.cdb" "$T/a.out" "$T/b.out"; }
 wait_for 10 _denied || fail "no line for the abuser: $(cat "$T/a.out" "$T/b.out")"
 _ended() { [ "$(cat "$T/a.out" "$T/b.out" | grep -c 'end=ok')" -ge 2 ]; }
 wait_for 10 _ended || fail "no -v2 lines for the two sessions"
 for c in 127.0.0.2 127.0.0.6; do
-  cat "$T/a.out" "$T/b.out" | grep -q "peer=$c:[0-9]* .*protocol=TLSv1.2 .*end=ok" || fail "no -v2 line names $c"
+  grep -q "peer=$c:[0-9]* .*protocol=TLSv1.2 .*end=ok" "$T/a.out" "$T/b.out" || fail "no -v2 line names $c"
 done
 # the health checks: no line but -v2's; the others are the abuser's and
 # those of the run scripts' ucspitlsd -C -x
