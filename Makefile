@@ -30,6 +30,9 @@ X509 := src/tls/x509/tls_verify.o src/tls/x509/tls_dane.o src/tls/x509/tls_tlsa.
 TLS += $(X509)
 COMMON := $(TLS) $(UCSPI)
 SERVER := src/prog/ucspitlsd.o src/tls/tls_server.o
+# ucspitlsd -p, -x: the PROXY protocol header and the rules by its address
+PROXY := src/ucspi/proxy.o src/ucspi/proxy_read.o src/ucspi/proxy_env.o src/ucspi/proxy_rules.o
+SERVER += $(PROXY)
 CLIENT := src/prog/ucspitlsc.o src/tls/tls_client.o
 # src/tls/session: session resumption, the server's store and the client's file
 SESSION := src/tls/session/tls_scache.o src/tls/session/tls_shello.o
@@ -68,6 +71,7 @@ $(TLS) src/tls/tls_server.o src/tls/tls_client.o: src/tls/tls-internal.h
 $(SESSION) src/tls/tls_server.o src/tls/tls_client.o src/tls/tls_check.o: src/tls/session/tls-session.h src/tls/tls-internal.h
 $(X509) src/tls/tls_client.o src/tls/tls_check.o: src/tls/x509/x509-internal.h
 $(SMTPD): src/smtp/smtp-internal.h
+$(PROXY) src/prog/ucspitlsd.o: src/ucspi/proxy.h
 
 install: all
 	@$(MAKE) --no-print-directory install-files

@@ -36,7 +36,7 @@ ta() {
 }
 
 badname() { # CASE
-  grep -q "^ucspitlsc: fatal: TLS handshake failed: policy dane: .*(BR_ERR_X509_BAD_SERVER_NAME)\$" "$T/$1.err" \
+  grep -q "^ucspitlsc: fatal: TLS handshake failed: policy dane: .*(BR_ERR_X509_BAD_SERVER_NAME) (peer=127.0.0.1:[0-9]*)\$" "$T/$1.err" \
     || fail "$1: the fatal line: $(cat "$T/$1.err")"
 }
 

@@ -43,6 +43,8 @@ expect100 -k 3 touch "$m"
 expect100 -k abc touch "$m"
 expect100 -k '' touch "$m"
 expect100 -i -k 9 touch "$m"
+expect100 -p -x
+expect100 -x
 
 # control: valid values of the same options
 rm -f "$m"

@@ -9,8 +9,9 @@
 #include <skalibs/types.h>
 
 #include "ucspitls.h"
+#include "proxy.h"
 
-#define USAGE "ucspitlsd [ -i ] [ -K ms ] [ -I ms ] [ -S | -s ] [ -J | -j ] [ -Y | -y ] [ -k 0|1|2 ] [ -Z | -z ] [ -v 0|1|2 ] prog... | ucspitlsd -C [ -Y | -y ] [ -k 0|1|2 ] [ -v 0|1|2 ]"
+#define USAGE "ucspitlsd [ -i ] [ -K ms ] [ -I ms ] [ -S | -s ] [ -J | -j ] [ -Y | -y ] [ -k 0|1|2 ] [ -Z | -z ] [ -v 0|1|2 ] [ -p ] [ -x rules.cdb ] prog... | ucspitlsd -C [ -Y | -y ] [ -k 0|1|2 ] [ -x rules.cdb ] [ -v 0|1|2 ]"
 #define dieusage() strerr_dieusage(UCSPITLS_EXIT_USAGE, USAGE)
 
 int main (int argc, char const *const *argv, char const *const *envp)
@@ -18,10 +19,12 @@ int main (int argc, char const *const *argv, char const *const *envp)
   tlsopts o = TLSOPTS_ZERO ;
   subgetopt l = SUBGETOPT_ZERO ;
   int netok ;
+  int proxy = 0 ;            /* -p */
+  char const *rules = 0 ;    /* -x */
   PROG = "ucspitlsd" ;
   for (;;)
   {
-    int opt = subgetopt_r(argc, argv, "iK:I:SsJjYyk:Zzv:C", &l) ;
+    int opt = subgetopt_r(argc, argv, "iK:I:SsJjYyk:Zzv:Cpx:", &l) ;
     int r ;
     if (opt == -1) break ;
     r = tlsopts_common(&o, opt, l.arg) ;
@@ -39,6 +42,8 @@ int main (int argc, char const *const *argv, char const *const *envp)
         o.snilevel = u ;
         break ;
       }
+      case 'p' : proxy = 1 ; break ;
+      case 'x' : rules = l.arg ; break ;
       default : dieusage() ;
     }
   }
@@ -46,6 +51,7 @@ int main (int argc, char const *const *argv, char const *const *envp)
   if (o.check)
   {
     if (argc) dieusage() ;
+    if (rules) proxy_rules_check(rules) ;
     tlsopts_ids(&o, envp) ;
     wrapper_nocore(1) ;
     tls_server_check(&o, envp) ;
@@ -54,6 +60,12 @@ int main (int argc, char const *const *argv, char const *const *envp)
   netok = wrapper_fds(0, 1) ;
   log_peer(&o, peer_string(envp, 0)) ;
   tlsopts_ids(&o, envp) ;
+  if (netok && (proxy || rules))
+  {
+    /* the client's address, from the header, for prog and every line */
+    envp = proxy_start(&o, envp, 0, proxy, rules) ;
+    log_peer(&o, peer_string(envp, 0)) ;
+  }
   {
     static char penv[PEER_ENV_MAX] ;  /* inetd, systemd: what tcpserver would have said */
     o.peerenvlen = peer_env(envp, 0, penv) ;

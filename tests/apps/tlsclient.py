@@ -4,6 +4,7 @@
 usage: tlsclient.py [options] STEP...
   -p PORT            port on 127.0.0.1 (required)
   --host ADDR        address to connect to (default 127.0.0.1)
+  --bind ADDR        connect from ADDR (127.0.0.2, ...)
   --ca FILE          verify the server against FILE (default: no checks)
   --sni NAME         send NAME as SNI (and check the certificate for it
                      when --ca is given); default: no SNI at all
@@ -41,7 +42,8 @@ from ucspiapp import Failed, LineClient, run  # noqa: E402
 
 class Client(LineClient):
     def __init__(self, args):
-        super().__init__(socket.create_connection((args.host, args.port), timeout=args.timeout))
+        src = (args.bind, 0) if args.bind else None
+        super().__init__(socket.create_connection((args.host, args.port), timeout=args.timeout, source_address=src))
         self.args = args
 
     def recv(self):
@@ -83,6 +85,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-p", "--port", type=int, required=True)
     ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--bind")
     ap.add_argument("--ca")
     ap.add_argument("--sni")
     ap.add_argument("--cert")
