@@ -110,7 +110,7 @@ done
 # the log lines: each client by its own address, in TLS; haproxy's
 # address only for the health checks of delayed mode (end=declined)
 _logged() { cat "$T/da.err" "$T/db.err" "$T/ia.err" "$T/ib.err" | grep -c "peer=$1[0-9]* .*protocol=TLSv1.2 .*end=ok"; }
-_all_logged() { for c in 127.0.0.2: 127.0.0.3: ::1:; do [ "$(_logged "$c")" -ge 4 ] || return 1; done; }
+_all_logged() { for c in 127.0.0.2: 127.0.0.3: "\\[::1\\]:"; do [ "$(_logged "$c")" -ge 4 ] || return 1; done; }
 wait_for 30 _all_logged || fail "the log lines do not name each client 4 times: $(cat "$T"/[di][ab].err | grep -v end=declined)"
 # (grep -c, not -q: an early exit would fail the pipe under pipefail)
 haproxy_lines() { cat "$T"/[di][ab].err | grep "peer=127\.0\.0\.1:" | grep -v "end=declined"; }
