@@ -50,7 +50,6 @@ extern int proxy_quiet_end (int, unsigned int) ;
 
  /* proxy_env.c: prog's environment with the header's addresses */
 extern char const *const *proxy_env (proxyhdr const *, char const *const *) ;
-extern char const *proxy_peer (char const *const *, int, char *, size_t) ;
 
  /* proxy_rules.c: a tcprules cdb applied to TCPREMOTEIP */
 extern char const *const *proxy_rules (char const *, char const *const *, char const *) ;

@@ -81,52 +81,14 @@ char const *const *proxy_env (proxyhdr const *h, char const *const *envp)
   return e ;
 }
 
- /* "IP:PORT" of the connection's peer as the UCSPI server gave it,
-    for the lines about the header: the real peer, the balancer. With
-    no TCPREMOTEIP (inetd, systemd's sockets), the socket says. */
-char const *proxy_peer (char const *const *envp, int fd, char *buf, size_t max)
-{
-  char const *ip = env_get2(envp, "TCPREMOTEIP") ;
-  char const *port = env_get2(envp, "TCPREMOTEPORT") ;
-  char sip[IP6_FMT + 1] ;
-  char sport[UINT16_FMT] ;
-  size_t n, m ;
-  if (!ip)
-  {
-    struct sockaddr_storage sa ;
-    socklen_t salen = sizeof(sa) ;
-    if (getpeername(fd, (struct sockaddr *)&sa, &salen) == -1) return "unknown peer" ;
-    if (sa.ss_family == AF_INET)
-    {
-      struct sockaddr_in const *a = (struct sockaddr_in const *)&sa ;
-      sip[ip4_fmt(sip, (char const *)&a->sin_addr)] = 0 ;
-      sport[uint16_fmt(sport, ntohs(a->sin_port))] = 0 ;
-    }
-    else if (sa.ss_family == AF_INET6)
-    {
-      struct sockaddr_in6 const *a = (struct sockaddr_in6 const *)&sa ;
-      sip[ip6_fmt(sip, (char const *)&a->sin6_addr)] = 0 ;
-      sport[uint16_fmt(sport, ntohs(a->sin6_port))] = 0 ;
-    }
-    else return "unknown peer" ;
-    ip = sip ; port = sport ;
-  }
-  n = strlen(ip) ;
-  m = port ? strlen(port) : 0 ;
-  if (n + m + 2 > max) return "unknown peer" ;
-  memcpy(buf, ip, n) ;
-  if (port) { buf[n++] = ':' ; memcpy(buf + n, port, m) ; n += m ; }
-  buf[n] = 0 ;
-  return buf ;
-}
-
  /* -p and -x, in ucspitlsd's start-up, before the log's peer is taken
     from the environment: the header, prog's environment from it, a
     quiet end for a health check in immediate mode, then the rules */
 char const *const *proxy_start (tlsopts const *o, char const *const *envp, int fd, int on, char const *rules)
 {
-  char buf[128] ;
-  char const *via = proxy_peer(envp, fd, buf, sizeof(buf)) ;
+  /* the real peer, the balancer, for the lines about the header */
+  char const *via = peer_string(envp, fd) ;
+  if (!via) via = "unknown peer" ;
   if (on)
   {
     proxyhdr h ;
