@@ -57,6 +57,52 @@ $(COMMON) $(SERVER) $(CLIENT) $(SMTPD): src/ucspi/ucspitls.h
 $(TLS) src/tls/tls_server.o src/tls/tls_client.o: src/tls/tls-internal.h
 $(SMTPD): src/smtp/smtp-internal.h
 
+# make musl: the programs linked statically against musl, in
+# $(MUSL_DIR)/bin; skalibs and BearSSL built with musl-gcc from Debian's
+# source packages (or BearSSL from the source tree BEARSSL names) into
+# $(MUSL_DIR)/prefix by package/musl-libs.  The objects are this
+# Makefile's, compiled apart in $(MUSL_DIR)/obj.
+MUSL_DIR ?= build/musl
+MUSL_CC ?= musl-gcc
+BEARSSL ?=
+musl_o = $(patsubst src/%,$(MUSL_DIR)/obj/%,$(1))
+MUSL_VERSION = $(shell cat $(MUSL_DIR)/prefix/bearssl.version 2>/dev/null)
+MUSL_CPPFLAGS = -Isrc/ucspi -I$(MUSL_DIR)/prefix/include \
+  $(if $(MUSL_VERSION),-DUCSPITLS_BEARSSL_VERSION='"$(MUSL_VERSION)"')
+MUSL_LINK = $(MUSL_CC) $(ALL_CFLAGS) -static $(LDFLAGS) $(EXTRA_LDFLAGS) -L$(MUSL_DIR)/prefix/lib
+
+musl:
+	@sh package/install-deps build musl
+	MUSL_CC=$(MUSL_CC) sh package/musl-libs $(MUSL_DIR) $(BEARSSL)
+	@$(MAKE) --no-print-directory musl-programs
+
+musl-programs: $(addprefix $(MUSL_DIR)/bin/,$(BIN_TARGETS))
+
+$(MUSL_DIR)/bin/ucspitlsd: $(call musl_o,$(SERVER) $(COMMON))
+	@mkdir -p $(@D)
+	$(MUSL_LINK) -o $@ $^ -lbearssl -lskarnet
+
+$(MUSL_DIR)/bin/ucspitlsc: $(call musl_o,$(CLIENT) $(COMMON))
+	@mkdir -p $(@D)
+	$(MUSL_LINK) -o $@ $^ -lbearssl -lskarnet
+
+$(MUSL_DIR)/bin/starttls-smtpd: $(call musl_o,$(SMTPD))
+	@mkdir -p $(@D)
+	$(MUSL_LINK) -o $@ $^ -lskarnet
+
+# rebuilt when the libraries are
+$(MUSL_DIR)/obj/%.o: src/%.c $(MUSL_DIR)/prefix/skalibs.src $(MUSL_DIR)/prefix/bearssl.src
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(MUSL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(call musl_o,$(COMMON) $(SERVER) $(CLIENT) $(SMTPD)): src/ucspi/ucspitls.h
+$(call musl_o,$(TLS) src/tls/tls_server.o src/tls/tls_client.o): src/tls/tls-internal.h
+$(call musl_o,$(SMTPD)): src/smtp/smtp-internal.h
+
+# the suite against the musl build
+check-musl: deps-test musl
+	UCSPITLS_TEST_BINDIR=$(CURDIR)/$(MUSL_DIR)/bin tests/run $(TESTS)
+
 install: all
 	@$(MAKE) --no-print-directory install-files
 
@@ -123,8 +169,10 @@ check-fresh:
 
 clean:
 	rm -f src/*/*.o src/ucspitlsd src/ucspitlsc src/starttls-smtpd
+	rm -rf $(MUSL_DIR)/obj $(MUSL_DIR)/bin
 
 distclean: clean
 	rm -f config.mak
+	rm -rf $(MUSL_DIR)
 
-.PHONY: all configured programs install install-files check check-long check-asan check-valgrind check-fresh bench fuzz demo clean distclean deps-build deps-test deps-bench
+.PHONY: all configured programs install install-files check check-long check-asan check-valgrind check-fresh check-musl musl musl-programs bench fuzz demo clean distclean deps-build deps-test deps-bench
