@@ -148,12 +148,16 @@ demo:
 	src/demo/run-demo
 
 deps-bench:
-	@sh package/install-deps build bench
+	@sh package/install-deps build bench musl
 
-# make bench: installs the peers, builds, measures (BENCH_QUICK=1 for a short run)
+# make bench: installs the peers, builds (make, make musl; with BEARSSL, a
+# musl build against that BearSSL too, in build/musl-bearssl), measures
+# (BENCH_QUICK=1 for a short run)
 bench: deps-bench
 	$(MAKE) all
-	tests/bench/run
+	$(MAKE) musl BEARSSL=
+	$(if $(BEARSSL),$(MAKE) musl MUSL_DIR=build/musl-bearssl BEARSSL=$(BEARSSL))
+	BENCH_MUSL=$(CURDIR)/$(MUSL_DIR)/bin $(if $(BEARSSL),BENCH_MUSL_BEARSSL=$(CURDIR)/build/musl-bearssl/bin BENCH_BEARSSL=$(BEARSSL)) tests/bench/run
 
 # libFuzzer targets (tests/fuzz/fuzz-*.c, clang-14), each for FUZZTIME seconds
 FUZZTIME ?= 60

@@ -369,10 +369,14 @@ def report(R, bulks, broken, t_start, load0):
     g5 += section_memory(R, say)
     g13 += section_plaintext(R, say) + section_cpu_goal(R)
     g14 = section_keysep(R, say)
+    from report_musl import section_builds
+    gm = section_builds(R, say)
     say('Goals (the bench reports; it never fails on a timing):')
     for issue, goals in ((5, g5), (13, g13), (14, g14)):
         say(' issue %d:' % issue)
         lines.extend(goals or ['   n/a: not measured'])
+    say(' the musl build:')
+    lines.extend(gm or ['   n/a: no musl build (make musl)'])
     if NOTES:
         say('')
         say('Notes:')
