@@ -171,12 +171,18 @@ check-fresh:
 	@sh package/install-deps fresh
 	tests/fresh/run
 
+# the same for the musl build: make musl, then make check-musl, from a
+# clean copy of HEAD on a fresh minimal Debian 12
+check-fresh-musl:
+	@sh package/install-deps fresh
+	UCSPITLS_FRESH_MUSL=1 tests/fresh/run
+
 clean:
 	rm -f src/*/*.o src/ucspitlsd src/ucspitlsc src/starttls-smtpd
 	rm -rf $(MUSL_DIR)/obj $(MUSL_DIR)/bin
 
 distclean: clean
 	rm -f config.mak
-	rm -rf $(MUSL_DIR)
+	rm -rf build $(MUSL_DIR)
 
-.PHONY: all configured programs install install-files check check-long check-asan check-valgrind check-fresh check-musl musl musl-programs bench fuzz demo clean distclean deps-build deps-test deps-bench
+.PHONY: all configured programs install install-files check check-long check-asan check-valgrind check-fresh check-fresh-musl check-musl musl musl-programs bench fuzz demo clean distclean deps-build deps-test deps-bench
