@@ -150,14 +150,17 @@ demo:
 deps-bench:
 	@sh package/install-deps build bench musl
 
-# make bench: installs the peers, builds (make, make musl; with BEARSSL, a
-# musl build against that BearSSL too, in build/musl-bearssl), measures
-# (BENCH_QUICK=1 for a short run)
+# make bench: installs the peers, builds (make, make musl; with BEARSSL,
+# a musl and a glibc static build against that BearSSL too, in
+# build/musl-bearssl and build/glibc-bearssl: make musl's way, with cc
+# for the glibc one), measures (BENCH_QUICK=1 for a short run)
 bench: deps-bench
 	$(MAKE) all
 	$(MAKE) musl BEARSSL=
 	$(if $(BEARSSL),$(MAKE) musl MUSL_DIR=build/musl-bearssl BEARSSL=$(BEARSSL))
-	BENCH_MUSL=$(CURDIR)/$(MUSL_DIR)/bin $(if $(BEARSSL),BENCH_MUSL_BEARSSL=$(CURDIR)/build/musl-bearssl/bin BENCH_BEARSSL=$(BEARSSL)) tests/bench/run
+	$(if $(BEARSSL),$(MAKE) musl MUSL_DIR=build/glibc-bearssl MUSL_CC=$(CC) BEARSSL=$(BEARSSL))
+	BENCH_MUSL=$(CURDIR)/$(MUSL_DIR)/bin $(if $(BEARSSL),BENCH_MUSL_BEARSSL=$(CURDIR)/build/musl-bearssl/bin \
+	  BENCH_GLIBC_BEARSSL=$(CURDIR)/build/glibc-bearssl/bin BENCH_BEARSSL=$(BEARSSL)) tests/bench/run
 
 # libFuzzer targets (tests/fuzz/fuzz-*.c, clang-14), each for FUZZTIME seconds
 FUZZTIME ?= 60

@@ -25,7 +25,7 @@ import time
 
 import servers
 from common import (BASE, BASE_UCSPITLSD, BASE_WHY, BUDGET, BYTES, CAT, ECHOAPP, EXECFLOOR, EXECFLOOR_MUSL, FAILURES,
-                    FLOOR_MUSL, MEM_REPS, MUSL_BEARSSL_UCSPITLSD, MUSL_UCSPITLSD, NOTES, OUT, PAIRS, QUICK, REPS, T,
+                    FLOOR_MUSL, GLIBC_BEARSSL_UCSPITLSD, MEM_REPS, MUSL_BEARSSL_UCSPITLSD, MUSL_UCSPITLSD, NOTES, OUT, PAIRS, QUICK, REPS, T,
                     fail, log)
 from measure import bearssl_speed, check_cipher, hsrate, memfloor, memory, run_bulk, stime
 from procs import cleanup, on_signal
@@ -134,7 +134,8 @@ def start_servers():
         S['sni']['stunnel', n] = stunnel_server('sni-stunnel-%d' % n, 'aes', [CAT], pairs=n)
     # the musl builds, where the build matters: handshakes (and so memory),
     # sessions that never STARTTLS, with their floor
-    for k, b in (('musl', MUSL_UCSPITLSD), ('musl-bearssl', MUSL_BEARSSL_UCSPITLSD)):
+    for k, b in (('musl', MUSL_UCSPITLSD), ('musl-bearssl', MUSL_BEARSSL_UCSPITLSD),
+                 ('glibc-bearssl', GLIBC_BEARSSL_UCSPITLSD)):
         if b:
             S['hs'][k] = ucspitlsd_server('hs-' + k, [CAT], binary=b)
             S['pl']['wrapped-' + k] = ucspitlsd_server('pl-wrapped-' + k, [CAT], immediate=False, binary=b)

@@ -48,7 +48,8 @@ BASE_UCSPITLSD = os.path.join(HELPERS, 'base', 'src', 'ucspitlsd')
 BASE_WHY = os.path.join(HELPERS, 'base.why')
 # the musl builds (make bench makes them): make musl's programs
 # (BENCH_MUSL, a directory), and the same with the BearSSL that make
-# bench's BEARSSL names (BENCH_MUSL_BEARSSL); with the floors built by
+# bench's BEARSSL names (BENCH_MUSL_BEARSSL), and a glibc static build
+# with that BearSSL (BENCH_GLIBC_BEARSSL); with the floors built by
 # musl-gcc (run), when it is there
 def _bin(var, default=''):
     d = os.environ.get(var, default)
@@ -58,6 +59,7 @@ def _bin(var, default=''):
 
 MUSL_UCSPITLSD = _bin('BENCH_MUSL', os.path.join(TOP, 'build', 'musl', 'bin'))
 MUSL_BEARSSL_UCSPITLSD = _bin('BENCH_MUSL_BEARSSL')
+GLIBC_BEARSSL_UCSPITLSD = _bin('BENCH_GLIBC_BEARSSL')
 MUSL_BEARSSL = os.environ.get('BENCH_BEARSSL', '')
 FLOOR_MUSL = os.path.join(HELPERS, 'floor-musl')
 EXECFLOOR_MUSL = os.path.join(HELPERS, 'execfloor-musl')

@@ -136,7 +136,7 @@ def stime(server, what):
 
 def tls_procs(kind, server):
     pids = group_pids(server.p.pid)
-    if kind in ('ucspitls', 'base', 'musl', 'musl-bearssl'):
+    if kind in ('ucspitls', 'base', 'musl', 'musl-bearssl', 'glibc-bearssl'):
         return [p for p in pids if (proc_stat(p) or ('',))[0] == 'ucspitlsd']
     if kind == 'socat':
         return [p for p in pids if p != server.main and (proc_stat(p) or ('',))[0] == 'socat']

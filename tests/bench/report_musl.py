@@ -8,8 +8,9 @@ from report import fmt, med, rate, ratio, verdict
 
 LABELS = {'ucspitls': 'ucspitlsd, glibc static (make)', 'musl': 'ucspitlsd, musl static (make musl)',
           'musl-bearssl': 'ucspitlsd, musl static, BearSSL %s' % (MUSL_BEARSSL or 'given'),
+          'glibc-bearssl': 'ucspitlsd, glibc static, BearSSL %s' % (MUSL_BEARSSL or 'given'),
           'stunnel': 'stunnel (exec cat)', 'socat': 'socat OPENSSL-LISTEN,fork EXEC:cat'}
-BUILDS = ('ucspitls', 'musl', 'musl-bearssl')
+BUILDS = ('ucspitls', 'musl', 'glibc-bearssl', 'musl-bearssl')
 
 
 def section_builds(R, say):
@@ -45,6 +46,7 @@ def section_builds(R, say):
     rows = [('bare', 'tcpserver cat'), ('floor', 'floor: tcpserver execfloor cat, glibc static'),
             ('floor-musl', 'floor: tcpserver execfloor cat, musl static'),
             ('wrapped', 'tcpserver ucspitlsd cat, glibc static'), ('wrapped-musl', 'tcpserver ucspitlsd cat, musl'),
+            ('wrapped-glibc-bearssl', 'tcpserver ucspitlsd cat, glibc, BearSSL %s' % (MUSL_BEARSSL or 'given')),
             ('wrapped-musl-bearssl', 'tcpserver ucspitlsd cat, musl, BearSSL %s' % (MUSL_BEARSSL or 'given'))]
     for k, label in rows:
         if ('pl', k) in R:
@@ -53,7 +55,7 @@ def section_builds(R, say):
     say('')
 
     goals = []
-    for k in ('musl', 'musl-bearssl'):
+    for k in ('musl', 'musl-bearssl', 'glibc-bearssl'):
         if ('hs', k, 1) not in R:
             continue
         m, st = pick(k), pick('stunnel')
