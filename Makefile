@@ -101,7 +101,7 @@ $(call musl_o,$(SMTPD)): src/smtp/smtp-internal.h
 
 # the suite against the musl build
 check-musl: deps-test musl
-	UCSPITLS_TEST_BINDIR=$(CURDIR)/$(MUSL_DIR)/bin tests/run $(TESTS)
+	UCSPITLS_TEST_BINDIR=$(abspath $(MUSL_DIR))/bin tests/run $(TESTS)
 
 install: all
 	@$(MAKE) --no-print-directory install-files
@@ -159,7 +159,7 @@ bench: deps-bench
 	$(MAKE) musl BEARSSL=
 	$(if $(BEARSSL),$(MAKE) musl MUSL_DIR=build/musl-bearssl BEARSSL=$(BEARSSL))
 	$(if $(BEARSSL),$(MAKE) musl MUSL_DIR=build/glibc-bearssl MUSL_CC=$(CC) BEARSSL=$(BEARSSL))
-	BENCH_MUSL=$(CURDIR)/$(MUSL_DIR)/bin $(if $(BEARSSL),BENCH_MUSL_BEARSSL=$(CURDIR)/build/musl-bearssl/bin \
+	BENCH_MUSL=$(abspath $(MUSL_DIR))/bin $(if $(BEARSSL),BENCH_MUSL_BEARSSL=$(CURDIR)/build/musl-bearssl/bin \
 	  BENCH_GLIBC_BEARSSL=$(CURDIR)/build/glibc-bearssl/bin BENCH_BEARSSL=$(BEARSSL)) tests/bench/run
 
 # libFuzzer targets (tests/fuzz/fuzz-*.c, clang-14), each for FUZZTIME seconds
