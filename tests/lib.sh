@@ -85,4 +85,4 @@ for _lib in assert procs certs sessions hostile smtpd halfclose keyproc; do
 done
 unset _lib
 
-[ -n "${UCSPITLS_CERTS_ONLY:-}" ] || [ -x "$TOP/src/ucspitlsd" ] || fail "$TOP/src/ucspitlsd is not built (run make)"
+[ -n "${UCSPITLS_CERTS_ONLY:-}" ] || [ -x "$BIN/ucspitlsd" ] || fail "$BIN/ucspitlsd is not built (run make)"
