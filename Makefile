@@ -73,6 +73,52 @@ $(X509) src/tls/tls_client.o src/tls/tls_check.o: src/tls/x509/x509-internal.h
 $(SMTPD): src/smtp/smtp-internal.h
 $(PROXY) src/prog/ucspitlsd.o: src/ucspi/proxy.h
 
+# make musl: the programs linked statically against musl, in
+# $(MUSL_DIR)/bin; skalibs and BearSSL built with musl-gcc from Debian's
+# source packages (or BearSSL from the source tree BEARSSL names) into
+# $(MUSL_DIR)/prefix by package/musl-libs.  The objects are this
+# Makefile's, compiled apart in $(MUSL_DIR)/obj.
+MUSL_DIR ?= build/musl
+MUSL_CC ?= musl-gcc
+BEARSSL ?=
+musl_o = $(patsubst src/%,$(MUSL_DIR)/obj/%,$(1))
+MUSL_VERSION = $(shell cat $(MUSL_DIR)/prefix/bearssl.version 2>/dev/null)
+MUSL_CPPFLAGS = -Isrc/ucspi -I$(MUSL_DIR)/prefix/include \
+  $(if $(MUSL_VERSION),-DUCSPITLS_BEARSSL_VERSION='"$(MUSL_VERSION)"')
+MUSL_LINK = $(MUSL_CC) $(ALL_CFLAGS) -static $(LDFLAGS) $(EXTRA_LDFLAGS) -L$(MUSL_DIR)/prefix/lib
+
+musl:
+	@sh package/install-deps build musl
+	MUSL_CC=$(MUSL_CC) sh package/musl-libs $(MUSL_DIR) $(BEARSSL)
+	@$(MAKE) --no-print-directory musl-programs
+
+musl-programs: $(addprefix $(MUSL_DIR)/bin/,$(BIN_TARGETS))
+
+$(MUSL_DIR)/bin/ucspitlsd: $(call musl_o,$(SERVER) $(COMMON))
+	@mkdir -p $(@D)
+	$(MUSL_LINK) -o $@ $^ -lbearssl -lskarnet
+
+$(MUSL_DIR)/bin/ucspitlsc: $(call musl_o,$(CLIENT) $(COMMON))
+	@mkdir -p $(@D)
+	$(MUSL_LINK) -o $@ $^ -lbearssl -lskarnet
+
+$(MUSL_DIR)/bin/starttls-smtpd: $(call musl_o,$(SMTPD))
+	@mkdir -p $(@D)
+	$(MUSL_LINK) -o $@ $^ -lskarnet
+
+# rebuilt when the libraries are
+$(MUSL_DIR)/obj/%.o: src/%.c $(MUSL_DIR)/prefix/skalibs.src $(MUSL_DIR)/prefix/bearssl.src
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(MUSL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(call musl_o,$(COMMON) $(SERVER) $(CLIENT) $(SMTPD)): src/ucspi/ucspitls.h
+$(call musl_o,$(TLS) src/tls/tls_server.o src/tls/tls_client.o): src/tls/tls-internal.h
+$(call musl_o,$(SMTPD)): src/smtp/smtp-internal.h
+
+# the suite against the musl build
+check-musl: deps-test musl
+	UCSPITLS_TEST_BINDIR=$(abspath $(MUSL_DIR))/bin tests/run $(TESTS)
+
 install: all
 	@$(MAKE) --no-print-directory install-files
 
@@ -118,12 +164,19 @@ demo:
 	src/demo/run-demo
 
 deps-bench:
-	@sh package/install-deps build bench
+	@sh package/install-deps build bench musl
 
-# make bench: installs the peers, builds, measures (BENCH_QUICK=1 for a short run)
+# make bench: installs the peers, builds (make, make musl; with BEARSSL,
+# a musl and a glibc static build against that BearSSL too, in
+# build/musl-bearssl and build/glibc-bearssl: make musl's way, with cc
+# for the glibc one), measures (BENCH_QUICK=1 for a short run)
 bench: deps-bench
 	$(MAKE) all
-	tests/bench/run
+	$(MAKE) musl BEARSSL=
+	$(if $(BEARSSL),$(MAKE) musl MUSL_DIR=build/musl-bearssl BEARSSL=$(BEARSSL))
+	$(if $(BEARSSL),$(MAKE) musl MUSL_DIR=build/glibc-bearssl MUSL_CC=$(CC) BEARSSL=$(BEARSSL))
+	BENCH_MUSL=$(abspath $(MUSL_DIR))/bin $(if $(BEARSSL),BENCH_MUSL_BEARSSL=$(CURDIR)/build/musl-bearssl/bin \
+	  BENCH_GLIBC_BEARSSL=$(CURDIR)/build/glibc-bearssl/bin BENCH_BEARSSL=$(BEARSSL)) tests/bench/run
 
 # libFuzzer targets (tests/fuzz/fuzz-*.c, clang-14), each for FUZZTIME seconds
 FUZZTIME ?= 60
@@ -137,12 +190,20 @@ check-fresh:
 	@sh package/install-deps fresh
 	tests/fresh/run
 
+# the same for the musl build: make musl, then make check-musl, from a
+# clean copy of HEAD on a fresh minimal Debian 12
+check-fresh-musl:
+	@sh package/install-deps fresh
+	UCSPITLS_FRESH_MUSL=1 tests/fresh/run
+
 clean:
 	rm -f src/tls/session/*.o
 	rm -f src/*/*.o src/ucspitlsd src/ucspitlsc src/starttls-smtpd
 	rm -f src/tls/x509/*.o
+	rm -rf $(MUSL_DIR)/obj $(MUSL_DIR)/bin
 
 distclean: clean
 	rm -f config.mak
+	rm -rf build $(MUSL_DIR)
 
-.PHONY: all configured programs install install-files check check-long check-asan check-valgrind check-fresh bench fuzz demo clean distclean deps-build deps-test deps-bench
+.PHONY: all configured programs install install-files check check-long check-asan check-valgrind check-fresh check-fresh-musl check-musl musl musl-programs bench fuzz demo clean distclean deps-build deps-test deps-bench

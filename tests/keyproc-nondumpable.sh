@@ -74,7 +74,7 @@ mkdir "$T/u" && cp "$SRV_CERT" "$SRV_KEY" "$CLIENT_CERT" "$CLIENT_KEY" "$CA" "$T
 asuser=(setpriv --reuid="$uid" --regid="$gid" --clear-groups)
 # the programs, where that user can run them (the source tree may sit in
 # a home that others cannot enter, as /root)
-mkdir "$T/bin" && cp "$TOP/src/ucspitlsd" "$TOP/src/ucspitlsc" "$T/bin/" && chmod 755 "$T/bin" "$T/bin"/* \
+mkdir "$T/bin" && cp "$BIN/ucspitlsd" "$BIN/ucspitlsc" "$T/bin/" && chmod 755 "$T/bin" "$T/bin"/* \
   || fail "cannot copy the programs for uid $uid"
 
 CERTFILE=$T/u/srv-ec.pem KEYFILE=$T/u/srv-ec.key \

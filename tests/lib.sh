@@ -3,7 +3,7 @@
 # these helpers, bounds every wait, and ends with `pass` (or dies in `fail`).
 #
 # Variables
-#   TOP        repository root; "$TOP/src" is first in PATH
+#   TOP        repository root
 #   T          this test's private temp dir, removed at exit
 #   TESTNAME   basename of the test script, without .sh
 #   APPS       "$TOP/tests/apps" (the test applications and clients)
@@ -13,6 +13,9 @@
 #   UCSPITLS_TEST_ID   exported marker: every process a test starts inherits
 #              it, which is how cleanup (and tests/run) find strays
 #   UCSPITLS_KEEP      if set (by whoever runs the test), $T is kept
+#   BIN        the directory of the programs under test, first in PATH:
+#              UCSPITLS_TEST_BINDIR if set (make check-musl sets it to the
+#              musl build's), otherwise "$TOP/src"
 #   UCSPITLS_TEST_WRAPDIR  if set, a directory put before "$TOP/src" in
 #              PATH: wrappers that run the programs under a tool
 #              (tests/valgrind-run makes one)
@@ -41,7 +44,8 @@ set -o pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 APPS=$TOP/tests/apps  # used by the tests
-PATH=${UCSPITLS_TEST_WRAPDIR:+$UCSPITLS_TEST_WRAPDIR:}$TOP/src:$PATH
+BIN=${UCSPITLS_TEST_BINDIR:-$TOP/src}  # the programs under test
+PATH=${UCSPITLS_TEST_WRAPDIR:+$UCSPITLS_TEST_WRAPDIR:}$BIN:$PATH
 export PATH
 TESTNAME=$(basename "$0" .sh)
 if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
@@ -81,4 +85,4 @@ for _lib in assert procs certs sessions hostile smtpd halfclose keyproc; do
 done
 unset _lib
 
-[ -n "${UCSPITLS_CERTS_ONLY:-}" ] || [ -x "$TOP/src/ucspitlsd" ] || fail "$TOP/src/ucspitlsd is not built (run make)"
+[ -n "${UCSPITLS_CERTS_ONLY:-}" ] || [ -x "$BIN/ucspitlsd" ] || fail "$BIN/ucspitlsd is not built (run make)"

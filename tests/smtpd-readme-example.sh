@@ -48,7 +48,7 @@ SHEOF
 # starttls-smtpd runs as nobody too: a copy in $T/bin, first in the run
 # script's PATH, as if installed (the source tree may be closed to nobody,
 # as under /root)
-mkdir "$T/bin" && cp "$TOP/src/starttls-smtpd" "$T/bin/" && chmod 755 "$T/bin" "$T/bin/starttls-smtpd" \
+mkdir "$T/bin" && cp "$BIN/starttls-smtpd" "$T/bin/" && chmod 755 "$T/bin" "$T/bin/starttls-smtpd" \
   || fail "cannot copy starttls-smtpd"
 
 svc=$T/svc

@@ -37,6 +37,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <skalibs/allreadwrite.h>
 #include <skalibs/djbunix.h>
@@ -74,7 +75,8 @@ static int isolate (int fd)
     if (dup2(fd, 3) == -1) _exit(UCSPITLS_EXIT_SYS) ;
     fd_close(fd) ;
   }
-  if (close_range(4, ~0U, 0) == -1) _exit(UCSPITLS_EXIT_SYS) ;
+  /* the system call: musl (1.2.3, Debian 12) has no close_range() */
+  if (syscall(SYS_close_range, 4, ~0U, 0) == -1) _exit(UCSPITLS_EXIT_SYS) ;
   null = open("/dev/null", O_RDWR) ;
   if (null == -1) _exit(UCSPITLS_EXIT_SYS) ;
   if ((null != 0 && dup2(null, 0) == -1) || (null != 1 && dup2(null, 1) == -1)) _exit(UCSPITLS_EXIT_SYS) ;

@@ -24,9 +24,10 @@ import sys
 import time
 
 import servers
-from common import (BASE, BASE_UCSPITLSD, BASE_WHY, BUDGET, BYTES, CAT, ECHOAPP, EXECFLOOR, FAILURES, MEM_REPS, NOTES, OUT,
-                    PAIRS, QUICK, REPS, T, fail, log)
-from measure import bearssl_speed, check_cipher, hsrate, memfloor, memory, run_bulk, stime
+from common import (BASE, BASE_UCSPITLSD, BASE_WHY, BUDGET, BYTES, CAT, ECHOAPP, EXECFLOOR, EXECFLOOR_MUSL, FAILURES,
+                    FLOOR_MUSL, GLIBC_BEARSSL_UCSPITLSD, MEM_REPS, MUSL_BEARSSL_UCSPITLSD, MUSL_UCSPITLSD, NOTES, OUT, PAIRS, QUICK, REPS, T,
+                    fail, log)
+from measure import bearssl_speed, check_cipher, hsrate, memfloor, memory, run_bulk, stime, stime_reuse
 from procs import cleanup, on_signal
 from report import loadavg, report
 from servers import plain_server, socat_server, stunnel_server, ucspitlsd_server
@@ -72,10 +73,14 @@ def measure(bulks, S):
                 broken.add(id(b))
             add(('bulk', b.key, b.suite, b.d), v)
         # the handshake rows, by the number of named pairs too, in one rotation
-        hs = [('hs', k, j) for j in (1, 8) for k in S['hs']] + [('sni', k, n) for k, n in S['sni']]
+        # and with openssl s_time, which offers X25519 first (not the baseline)
+        hs = [('hs', k, j) for j in (1, 8) for k in S['hs']] + [('sni', k, n) for k, n in S['sni']] + \
+            [('hsx', k, 1) for k in S['hs'] if k != 'base']
         for key in rot(hs, rep):
             if key[0] == 'hs':
                 add(key, hsrate(S['hs'][key[1]], 'tls', key[2], 'handshake %s x%d' % key[1:]))
+            elif key[0] == 'hsx':
+                add(key, stime(S['hs'][key[1]], 'handshake %s, s_time (X25519 first)' % key[1]))
             else:
                 add(key, hsrate(S['sni'][key[1:]], 'tls', 1, 'handshake %s, %d named pairs' % key[1:]))
         # resumed handshakes: ucspitlsd with its store, stunnel with its cache
@@ -84,7 +89,7 @@ def measure(bulks, S):
             if key[0] == 'res':
                 add(key, hsrate(S['res'][key[1]], 'tls', key[2], 'resumed handshake %s x%d' % key[1:], resume=True))
             else:
-                add(key, stime(S['res'][key[1]], 'openssl s_time -reuse %s' % key[1]))
+                add(key, stime_reuse(S['res'][key[1]], 'openssl s_time -reuse %s' % key[1]))
         for k in rot(['delayed', 'immediate'], rep):
             add(('st', k), hsrate(S['st'][k], 'starttls' if k == 'delayed' else 'tls', 1, 'session %s' % k))
         for k in rot(list(S['pl']), rep):
@@ -93,6 +98,8 @@ def measure(bulks, S):
             for k in rot(list(S['hs']), rep):
                 add(('mem', k), memory(k, S['hs'][k], 'memory %s' % k))
             add(('mem', 'floor'), memfloor('memory floor'))
+            if os.path.exists(FLOOR_MUSL):
+                add(('mem', 'floor-musl'), memfloor('memory floor, musl', FLOOR_MUSL))
         last = time.monotonic() - t1
         done = rep + 1
     R['reps'] = done
@@ -135,6 +142,17 @@ def start_servers():
     for n in PAIRS:
         S['sni']['ucspitls', n] = ucspitlsd_server('sni-ucspitlsd-%d' % n, [CAT], pairs=n)
         S['sni']['stunnel', n] = stunnel_server('sni-stunnel-%d' % n, 'aes', [CAT], pairs=n)
+    # the musl builds, where the build matters: handshakes (and so memory),
+    # sessions that never STARTTLS, with their floor
+    for k, b in (('musl', MUSL_UCSPITLSD), ('musl-bearssl', MUSL_BEARSSL_UCSPITLSD),
+                 ('glibc-bearssl', GLIBC_BEARSSL_UCSPITLSD)):
+        if b:
+            S['hs'][k] = ucspitlsd_server('hs-' + k, [CAT], binary=b)
+            S['pl']['wrapped-' + k] = ucspitlsd_server('pl-wrapped-' + k, [CAT], immediate=False, binary=b)
+    if not MUSL_UCSPITLSD:
+        NOTES.append('musl build: none (make musl, or BENCH_MUSL=DIR: its programs)')
+    if os.path.exists(EXECFLOOR_MUSL):
+        S['pl']['floor-musl'] = plain_server('pl-floor-musl', [EXECFLOOR_MUSL, CAT])
     if base:
         S['hs']['base'] = ucspitlsd_server('hs-base', [CAT], binary=BASE_UCSPITLSD)
         for n in (PAIRS[0], PAIRS[-1]):

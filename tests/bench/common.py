@@ -46,6 +46,23 @@ UCSPITLSC = os.path.join(SRC, 'ucspitlsc')
 BASE = os.environ.get('BENCH_BASE', '')
 BASE_UCSPITLSD = os.path.join(HELPERS, 'base', 'src', 'ucspitlsd')
 BASE_WHY = os.path.join(HELPERS, 'base.why')
+# the musl builds (make bench makes them): make musl's programs
+# (BENCH_MUSL, a directory), and the same with the BearSSL that make
+# bench's BEARSSL names (BENCH_MUSL_BEARSSL), and a glibc static build
+# with that BearSSL (BENCH_GLIBC_BEARSSL); with the floors built by
+# musl-gcc (run), when it is there
+def _bin(var, default=''):
+    d = os.environ.get(var, default)
+    p = os.path.join(d, 'ucspitlsd') if d else ''
+    return p if p and os.access(p, os.X_OK) else None
+
+
+MUSL_UCSPITLSD = _bin('BENCH_MUSL', os.path.join(TOP, 'build', 'musl', 'bin'))
+MUSL_BEARSSL_UCSPITLSD = _bin('BENCH_MUSL_BEARSSL')
+GLIBC_BEARSSL_UCSPITLSD = _bin('BENCH_GLIBC_BEARSSL')
+MUSL_BEARSSL = os.environ.get('BENCH_BEARSSL', '')
+FLOOR_MUSL = os.path.join(HELPERS, 'floor-musl')
+EXECFLOOR_MUSL = os.path.join(HELPERS, 'execfloor-musl')
 # how many named pairs (CERTFILE:name) the SNI rows serve
 PAIRS = (1, 10, 100)
 CAT = shutil.which('cat') or '/bin/cat'

@@ -115,6 +115,29 @@ def hsrate(server, mode, jobs, what, resume=False):
 
 
 def stime(server, what):
+    """Sequential full handshakes from openssl s_time (TLS 1.2, the same
+    suite), whose client offers X25519 first, as OpenSSL's does: the
+    rate, and the server's CPU per connection."""
+    cpu0 = server.cpu()
+    secs = max(1, int(round(HS_SECS)))
+    t0 = time.monotonic()
+    try:
+        r = subprocess.run(['openssl', 's_time', '-connect', '127.0.0.1:%d' % server.port, '-new', '-tls1_2',
+                            '-cipher', 'ECDHE-ECDSA-AES128-GCM-SHA256', '-time', str(secs)],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=secs + 60)
+    except subprocess.TimeoutExpired:
+        return fail(what, 's_time timed out')
+    dt = time.monotonic() - t0
+    out = r.stdout.decode(errors='replace')
+    m = re.search(r'(\d+) connections in [0-9.]+s', out)
+    if r.returncode != 0 or not m or not int(m.group(1)):
+        return fail(what, 's_time: %s' % ' '.join(out.split())[-200:])
+    n = int(m.group(1))
+    server.quiet()
+    return {'rate': n / dt, 'conns': n, 'scpu_ms': (server.cpu() - cpu0) * 1000 / n}
+
+
+def stime_reuse(server, what):
     """openssl s_time -reuse: connections per second of one client that
     resumes its session each time (OpenSSL's own client, for a second
     opinion on hsclient -r)."""
@@ -137,7 +160,7 @@ def stime(server, what):
 
 def tls_procs(kind, server):
     pids = group_pids(server.p.pid)
-    if kind in ('ucspitls', 'base'):
+    if kind in ('ucspitls', 'base', 'musl', 'musl-bearssl', 'glibc-bearssl'):
         return [p for p in pids if (proc_stat(p) or ('',))[0] == 'ucspitlsd']
     if kind == 'socat':
         return [p for p in pids if p != server.main and (proc_stat(p) or ('',))[0] == 'socat']
@@ -182,10 +205,10 @@ def memory(kind, server, what):
     return per_conn(now)
 
 
-def memfloor(what):
+def memfloor(what, floor=FLOOR):
     """PSS of MEM_CONNS processes of a static program that only waits:
     the floor under any design with a process per connection."""
-    p = subprocess.Popen([FLOOR, str(MEM_CONNS)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    p = subprocess.Popen([floor, str(MEM_CONNS)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE)
     try:
         line = p.stdout.readline()

@@ -412,12 +412,17 @@ def report(R, bulks, broken, t_start, load0):
     g13 += section_plaintext(R, say) + section_cpu_goal(R)
     g14 = section_keysep(R, say)
     gres = section_resume(R, say)
+    from report_musl import section_builds
+    gm = section_builds(R, say)
     say('Goals (the bench reports; it never fails on a timing):')
-    for issue, goals in ((5, g5), (13, g13), (14, g14)):
-        say(' issue %d:' % issue)
+    for what, goals in (('throughput, handshakes, memory', g5), ('named pairs, sessions that never STARTTLS', g13),
+                        ('key separation', g14)):
+        say(' %s:' % what)
         lines.extend(goals or ['   n/a: not measured'])
     say(' session resumption:')
     lines.extend(gres or ['   n/a: not measured'])
+    say(' the musl build:')
+    lines.extend(gm or ['   n/a: no musl build (make musl)'])
     if NOTES:
         say('')
         say('Notes:')
