@@ -3,7 +3,7 @@
 # (more than SNI and BearSSL carry: every handshake would fail) is refused
 # at start, in both modes and with -C: exit 100, one line that says so,
 # prog never runs.  A name of 255 bytes is taken: the handshake happens
-# and fails on the name (98), as for any name that the certificate does
+# and fails on the name (99, the policy's status), as for any name that the certificate does
 # not carry.  The server is ucspitlsd -i.
 . "$(dirname "$0")/lib.sh"
 certs
@@ -35,7 +35,7 @@ assert_file_contains "$T/check.err" "ucspitlsc: fatal: the server name given to 
 
 # 255 bytes: a handshake, which fails on the name
 client max -i -k "$max"
-assert_eq 98 "$?" "exit status with a 255-byte -k name ($(cat "$T/max.err"))"
+assert_eq 99 "$?" "exit status with a 255-byte -k name ($(cat "$T/max.err"))"
 grep -q '^ucspitlsc: fatal: TLS handshake failed: ' "$T/max.err" || fail "the 255-byte name: $(cat "$T/max.err")"
 [ ! -e "$T/ran" ] || fail "prog ran although the name does not match"
 # and the right name works

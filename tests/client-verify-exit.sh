@@ -47,7 +47,7 @@ del() {
 
 # policy_failed CASE POLICY VERIFY BRERR
 policy_failed() {
-  grep -q "^ucspitlsc: fatal: TLS handshake failed: policy $2: .*($4)\$" "$T/$1.err" \
+  grep -q "^ucspitlsc: fatal: TLS handshake failed: policy $2: .*($4) (peer=127.0.0.1:[0-9]*)\$" "$T/$1.err" \
     || fail "$1: the fatal line: $(cat "$T/$1.err")"
   grep -q "^ucspitlsc: info: .* policy=$2 verify=$3 end=error\$" "$T/$1.err" \
     || fail "$1: the -v2 line: $(cat "$T/$1.err")"
