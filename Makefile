@@ -92,6 +92,7 @@ check-asan: deps-test
 
 # a set of the tests with ucspitlsd and ucspitlsc under valgrind's memcheck
 check-valgrind: deps-test
+	@sh package/install-deps valgrind
 	@$(MAKE) --no-print-directory clean >/dev/null
 	$(MAKE) all STATIC_LDFLAGS=
 	tests/valgrind-run $(TESTS) ; rc=$$? ; $(MAKE) --no-print-directory clean >/dev/null ; exit $$rc
@@ -112,6 +113,7 @@ bench: deps-bench
 # libFuzzer targets (tests/fuzz/fuzz-*.c, clang-14), each for FUZZTIME seconds
 FUZZTIME ?= 60
 fuzz: deps-test
+	@sh package/install-deps fuzz
 	tests/fuzz/run $(FUZZTIME)
 
 # README's two first lines, as a newcomer runs them, on a fresh minimal
