@@ -123,10 +123,16 @@ check-fresh:
 	@sh package/install-deps fresh
 	tests/fresh/run
 
+# README's test line on a fresh Debian 12 whose owner installed postfix
+# first: it must leave postfix installed (the exim tests say skipped)
+check-fresh-mta:
+	@sh package/install-deps fresh
+	UCSPITLS_FRESH_PREINSTALL=postfix tests/fresh/run
+
 clean:
 	rm -f src/*/*.o src/ucspitlsd src/ucspitlsc src/starttls-smtpd
 
 distclean: clean
 	rm -f config.mak
 
-.PHONY: all configured programs install install-files check check-long check-asan check-valgrind check-fresh bench fuzz demo clean distclean deps-build deps-test deps-bench
+.PHONY: all configured programs install install-files check check-long check-asan check-valgrind check-fresh check-fresh-mta bench fuzz demo clean distclean deps-build deps-test deps-bench
