@@ -13,7 +13,7 @@
 
 #include "ucspitls.h"
 
-#define USAGE "ucspitlsd [ -i ] [ -K ms ] [ -I ms ] [ -S | -s ] [ -J | -j ] [ -Y | -y ] [ -k 0|1|2 ] [ -Z | -z ] [ -v 0|1|2 ] prog... | ucspitlsd -C [ -Y | -y ] [ -k 0|1|2 ]"
+#define USAGE "ucspitlsd [ -i ] [ -K ms ] [ -I ms ] [ -S | -s ] [ -J | -j ] [ -Y | -y ] [ -k 0|1|2 ] [ -Z | -z ] [ -v 0|1|2 ] prog... | ucspitlsd -C [ -Y | -y ] [ -k 0|1|2 ] | ucspitlsd -V"
 #define dieusage() strerr_dieusage(UCSPITLS_EXIT_USAGE, USAGE)
 
  /* "IP:PORT" from tcpserver's variables, for the log line */
@@ -41,7 +41,7 @@ int main (int argc, char const *const *argv, char const *const *envp)
   PROG = "ucspitlsd" ;
   for (;;)
   {
-    int opt = subgetopt_r(argc, argv, "iK:I:SsJjYyk:Zzv:C", &l) ;
+    int opt = subgetopt_r(argc, argv, "iK:I:SsJjYyk:Zzv:CV", &l) ;
     int r ;
     if (opt == -1) break ;
     r = tlsopts_common(&o, opt, l.arg) ;
@@ -59,6 +59,7 @@ int main (int argc, char const *const *argv, char const *const *envp)
         o.snilevel = u ;
         break ;
       }
+      case 'V' : ucspitls_version() ;
       default : dieusage() ;
     }
   }

@@ -246,4 +246,8 @@ extern void tlsloop_copy_sni (tlsloop *) ;
  /* the child's last words are fatal ones, but it exits through tlsloop_finish() */
 #define tlsloop_warnf(...) strerr_warn(PROG, ": fatal: ", __VA_ARGS__)
 
+ /* no anchors: the same status and line from a run and from -C */
+#define TLS_NOANCHORS_CLIENT "CAFILE or CADIR must be set: the server's certificate cannot be checked without anchors"
+#define TLS_NOANCHORS_SERVER "CAFILE or CADIR must be set to check client certificates"
+
 #endif

@@ -19,7 +19,7 @@ void tls_client_load (tlsopts const *o, char const *const *envp)
 {
   char const *cafile = env_get2(envp, "CAFILE") ;
   char const *cadir = env_get2(envp, "CADIR") ;
-  if (!cafile && !cadir) strerr_dief(UCSPITLS_EXIT_USAGE, "CAFILE or CADIR must be set: the server's certificate cannot be checked without anchors") ;
+  if (!cafile && !cadir) strerr_dief(UCSPITLS_EXIT_USAGE, TLS_NOANCHORS_CLIENT) ;
   tls_load_anchors(&anchors, cafile, cadir) ;
   if (o->clientcert)
   {
