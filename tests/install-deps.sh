@@ -1,7 +1,7 @@
 #!/bin/bash
 # install-deps: package/install-deps, the first half of README's two
-# newcomer commands.  With every package of its lists installed (as after
-# make check's own install-deps), it is silent, exits 0 and runs no
+# newcomer commands.  With every package of its lists installed (a dpkg-query
+# stand-in says so), it is silent, exits 0 and runs no
 # apt-get.  With packages missing (a dpkg-query stand-in first in PATH
 # says "make" was never installed and "swaks" was removed, its
 # configuration left), not root (as nobody), it names exactly those on
@@ -20,6 +20,10 @@ chmod 755 "$T" || fail "chmod $T"
 cp -r "$TOP/package" "$T/package" && chmod -R a+rX "$T/package" || fail "cannot copy package/"
 mkdir "$T/bin" "$T/fakebin" || fail "mkdir"
 
+# dpkg-query stand-in in bin: everything is installed (on this machine
+# install-deps may have left a package out, exim4-daemon-light where
+# postfix is)
+printf '#!/bin/sh\nprintf "install ok installed"\n' >"$T/bin/dpkg-query"
 # apt-get stand-in, in both: records its arguments (a simulation's, -s,
 # in sim.log) and fails when $T/apt-fail exists; its simulation removes
 # postfix when exim4-daemon-light is installed
@@ -55,7 +59,7 @@ case $p in
   *) printf 'install ok installed' ;;
 esac
 EOF
-chmod 755 "$T/bin" "$T/fakebin" "$T/bin/apt-get" "$T/fakebin/apt-get" "$T/fakebin/dpkg-query" || fail "chmod"
+chmod 755 "$T/bin" "$T/fakebin" "$T/bin/apt-get" "$T/bin/dpkg-query" "$T/fakebin/apt-get" "$T/fakebin/dpkg-query" || fail "chmod"
 
 # as_user BIN CMD... -- CMD as nobody (or as this user, when not root),
 # with BIN first in PATH; stderr in $T/err, stdout in $T/out, status in $rc

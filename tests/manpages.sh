@@ -1,7 +1,7 @@
 #!/bin/bash
 # manpages: each program's page in doc/ is lint-clean under
-# `mandoc -T lint` (notes about this machine's out-of-date mandoc.db
-# aside), has the sections of the house style, and documents every
+# `mandoc -T lint` (notes about this machine's out-of-date mandoc.db,
+# or its manual pages that the page references, aside), has the sections of the house style, and documents every
 # option that the program's usage line names, every exit code, and the
 # environment variables that it reads or gives.  Every run script in the
 # EXAMPLES of ucspitlsd and starttls-smtpd (a literal block that starts
@@ -16,7 +16,10 @@ check() {
   [ -f "$page" ] || fail "no $page"
   mandoc -T lint "$page" >"$T/lint" 2>&1
   rc=$?
-  grep -v 'outdated mandoc.db lacks' "$T/lint" >"$T/lint.real"
+  # about this machine's manual pages, not the page: a stale mandoc.db,
+  # a page it references that is not installed here (exim4's, on a
+  # machine where install-deps left exim out)
+  grep -v 'outdated mandoc.db lacks\|referenced manual not found' "$T/lint" >"$T/lint.real"
   [ ! -s "$T/lint.real" ] || fail "$prog: mandoc -T lint: $(cat "$T/lint.real")"
   [ "$rc" = 0 ] || fail "$prog: mandoc -T lint exited $rc"
   # the options of the usage line, each with its own .It in OPTIONS
