@@ -21,7 +21,8 @@ check() {
   # machine where install-deps left exim out)
   grep -v 'outdated mandoc.db lacks\|referenced manual not found' "$T/lint" >"$T/lint.real"
   [ ! -s "$T/lint.real" ] || fail "$prog: mandoc -T lint: $(cat "$T/lint.real")"
-  [ "$rc" = 0 ] || fail "$prog: mandoc -T lint exited $rc"
+  # 1: style notes only, each of them one of those set aside above
+  [ "$rc" -le 1 ] || fail "$prog: mandoc -T lint exited $rc"
   # the options of the usage line, each with its own .It in OPTIONS
   "$prog" 2>"$T/usage"
   usage=$(cat "$T/usage")
