@@ -21,6 +21,7 @@ ALL_LDFLAGS := $(LDFLAGS_CONF) $(STATIC_LDFLAGS) $(LDFLAGS) $(EXTRA_LDFLAGS)
 UCSPI := src/ucspi/wrapper.o src/ucspi/ctl.o src/ucspi/facts.o src/ucspi/sni.o \
   src/ucspi/log.o src/ucspi/opts.o src/ucspi/ids.o \
   src/ucspi/peer.o
+UCSPI += src/ucspi/version.o
 TLS := src/tls/tls_run.o src/tls/tls_recin.o src/tls/tls_io.o src/tls/tls_close.o src/tls/tls_engine.o src/tls/tls_load.o src/tls/tls_x509.o \
   src/tls/tls_dn.o src/tls/tls_der.o \
   src/tls/tls_pem.o src/tls/tls_cert.o src/tls/tls_check.o src/tls/tls_pick.o src/tls/tls_key.o src/tls/tls_keyclient.o \
@@ -42,6 +43,7 @@ COMMON += $(SESSION)
 # starttls-smtpd is an application of the interface: skalibs only, no TLS
 SMTPD := src/prog/starttls-smtpd.o src/smtp/smtp_client.o src/smtp/smtp_data.o src/smtp/smtp_server.o \
   src/smtp/smtp_facts.o src/smtp/smtp_ctl.o src/smtp/smtp_proc.o src/smtp/smtp_iobuf.o
+SMTPD += src/ucspi/version.o
 
 # config.mak has no rule of its own on purpose: make would run configure
 # while reading this file, before `make check` has installed the libraries.
@@ -64,6 +66,11 @@ src/starttls-smtpd: $(SMTPD)
 
 src/%.o: src/%.c $(wildcard config.mak)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+# -V prints package/info's version
+VERSION := $(shell sed -n 's/^version=//p' package/info)
+src/ucspi/version.o: ALL_CPPFLAGS += -DUCSPITLS_VERSION='"$(VERSION)"'
+src/ucspi/version.o: package/info
 
 # explicit header dependencies
 $(COMMON) $(SERVER) $(CLIENT) $(SMTPD): src/ucspi/ucspitls.h
@@ -122,9 +129,14 @@ check-musl: deps-test musl
 install: all
 	@$(MAKE) --no-print-directory install-files
 
+# the same, with the programs stripped of their symbols and debugging
+# information (GNU's install-strip); make install keeps them
+install-strip: all
+	@$(MAKE) --no-print-directory install-files INSTALL_STRIP=-s
+
 install-files:
 	mkdir -p $(DESTDIR)$(bindir) $(DESTDIR)$(mandir)/man1
-	for p in $(BIN_TARGETS) ; do install -m 755 src/$$p $(DESTDIR)$(bindir)/$$p || exit 1 ; done
+	for p in $(BIN_TARGETS) ; do install -m 755 $(INSTALL_STRIP) src/$$p $(DESTDIR)$(bindir)/$$p || exit 1 ; done
 	for m in $(MAN_TARGETS) ; do install -m 644 $$m $(DESTDIR)$(mandir)/man1/ || exit 1 ; done
 
 deps-build:
@@ -154,6 +166,7 @@ check-asan: deps-test
 
 # a set of the tests with ucspitlsd and ucspitlsc under valgrind's memcheck
 check-valgrind: deps-test
+	@sh package/install-deps valgrind
 	@$(MAKE) --no-print-directory clean >/dev/null
 	$(MAKE) all STATIC_LDFLAGS=
 	tests/valgrind-run $(TESTS) ; rc=$$? ; $(MAKE) --no-print-directory clean >/dev/null ; exit $$rc
@@ -181,6 +194,7 @@ bench: deps-bench
 # libFuzzer targets (tests/fuzz/fuzz-*.c, clang-14), each for FUZZTIME seconds
 FUZZTIME ?= 60
 fuzz: deps-test
+	@sh package/install-deps fuzz
 	tests/fuzz/run $(FUZZTIME)
 
 # README's two first lines, as a newcomer runs them, on a fresh minimal
@@ -195,6 +209,11 @@ check-fresh:
 check-fresh-musl:
 	@sh package/install-deps fresh
 	UCSPITLS_FRESH_MUSL=1 tests/fresh/run
+# README's test line on a fresh Debian 12 whose owner installed postfix
+# first: it must leave postfix installed (the exim tests say skipped)
+check-fresh-mta:
+	@sh package/install-deps fresh
+	UCSPITLS_FRESH_PREINSTALL=postfix tests/fresh/run
 
 clean:
 	rm -f src/tls/session/*.o
@@ -206,4 +225,4 @@ distclean: clean
 	rm -f config.mak
 	rm -rf build $(MUSL_DIR)
 
-.PHONY: all configured programs install install-files check check-long check-asan check-valgrind check-fresh check-fresh-musl check-musl musl musl-programs bench fuzz demo clean distclean deps-build deps-test deps-bench
+.PHONY: all configured programs install install-strip install-files check check-long check-asan check-valgrind check-fresh check-fresh-mta check-fresh-musl check-musl musl musl-programs bench fuzz demo clean distclean deps-build deps-test deps-bench

@@ -5,8 +5,8 @@
 # all in one write; both lines are echoed by prog (echo-wait.py), the
 # session goes on: a third line, a TCP half-close, and its echo too.  No
 # line but the -v2 one; the TLS child ends as for any end-of-file: exit 0,
-# end=ok, nothing left running.  For user_canceled (90), the alert the
-# issue names, and unrecognized_name (112), which servers send as a
+# end=ok, nothing left running.  For user_canceled (90), which a client
+# sends before it closes, and unrecognized_name (112), which servers send as a
 # warning.  Immediate and delayed mode.
 . "$(dirname "$0")/lib.sh"
 certs

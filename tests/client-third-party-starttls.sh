@@ -9,8 +9,8 @@
 . "$(dirname "$0")/lib.sh"
 certs
 
+need_exim
 exim=$(command -v exim4 || echo /usr/sbin/exim4)
-[ -x "$exim" ] || fail "exim4 is not installed (package/deps-test: exim4-daemon-light)"
 
 # Exim drops its privileges to its own user (it is given -C), so its
 # directory and its copy of the key must be that user's, on a path that

@@ -1,7 +1,8 @@
 #!/bin/bash
 # facts-stale: a fact's name in the caller's environment never reaches
-# prog with the caller's value, for every fact of issue 11 as for the
-# older ones, on both sides, in both modes.  s/qmail makes a relay client
+# prog with the caller's value, for every fact (the ucspi-ssl ones added
+# later, the certificate's DN parts, serial and dates, as the first
+# ones), on both sides, in both modes.  s/qmail makes a relay client
 # of anyone whose session has SSL_CLIENT_S_DN, whatever its value, so a
 # stale one inherited by ucspitlsd (a run script that was once under
 # sslserver, a nested wrapper) must not get through.  In delayed mode

@@ -1,40 +1,65 @@
 #!/bin/bash
 # install-deps: package/install-deps, the first half of README's two
-# newcomer commands.  With every package of its lists installed (as after
-# make check's own install-deps), it is silent, exits 0 and runs no
+# newcomer commands.  With every package of its lists installed (a dpkg-query
+# stand-in says so), it is silent, exits 0 and runs no
 # apt-get.  With packages missing (a dpkg-query stand-in first in PATH
 # says "make" was never installed and "swaks" was removed, its
 # configuration left), not root (as nobody), it names exactly those on
 # one line of stderr and exits 1, running no apt-get; as root, it runs
 # apt-get update once and installs exactly those, without recommends (an
 # apt-get stand-in records its arguments); when apt-get fails, it says so
-# and exits 111.  A copy of package/ is used, open to nobody (the source
-# tree may not be, as under /root).
+# and exits 111.  It never removes a package: where installing one would
+# (the apt-get stand-in's simulation says that exim4-daemon-light would
+# remove postfix, as Debian's does), that one is left out with a warning
+# naming what it would remove, not named as missing, not installed; the
+# rest is, with apt-get's --no-remove.  A copy of package/ is used, open
+# to nobody (the source tree may not be, as under /root).
 . "$(dirname "$0")/lib.sh"
 
 chmod 755 "$T" || fail "chmod $T"
 cp -r "$TOP/package" "$T/package" && chmod -R a+rX "$T/package" || fail "cannot copy package/"
 mkdir "$T/bin" "$T/fakebin" || fail "mkdir"
 
-# apt-get stand-in, in both: records its arguments; fails when $T/apt-fail exists
+# dpkg-query stand-in in bin: everything is installed (on this machine
+# install-deps may have left a package out, exim4-daemon-light where
+# postfix is)
+printf '#!/bin/sh\nprintf "install ok installed"\n' >"$T/bin/dpkg-query"
+# apt-get stand-in, in both: records its arguments (a simulation's, -s,
+# in sim.log) and fails when $T/apt-fail exists; its simulation removes
+# postfix when exim4-daemon-light is installed
 cat >"$T/bin/apt-get" <<EOF
 #!/bin/sh
+if [ "\$1" = -s ]; then
+  echo "\$*" >>"$T/sim.log"
+  for p; do
+    case \$p in
+      -*|install) ;;
+      exim4-daemon-light) echo "Remv postfix [3.7.11-0+deb12u1]"; echo "Inst \$p (4.96-15+deb12u6 Debian:12.8/stable [amd64])" ;;
+      *) echo "Inst \$p (1 Debian:12.8/stable [amd64])" ;;
+    esac
+  done
+  exit 0
+fi
 echo "\$*" >>"$T/apt.log"
 [ ! -e "$T/apt-fail" ]
 EOF
-: >"$T/apt.log" && chmod 666 "$T/apt.log" || fail "apt.log"
+: >"$T/apt.log" && : >"$T/sim.log" && chmod 666 "$T/apt.log" "$T/sim.log" || fail "apt.log"
 cp "$T/bin/apt-get" "$T/fakebin/apt-get"
-# dpkg-query stand-in: make is unknown, swaks removed, the rest installed
-cat >"$T/fakebin/dpkg-query" <<'EOF'
+# dpkg-query stand-in: make is unknown, swaks removed, exim4-daemon-light
+# too when $T/no-exim exists, the rest installed
+cat >"$T/fakebin/dpkg-query" <<EOF
 #!/bin/sh
 for p; do :; done
+[ -e "$T/no-exim" ] && [ "\$p" = exim4-daemon-light ] && exit 1
+EOF
+cat >>"$T/fakebin/dpkg-query" <<'EOF'
 case $p in
   make) echo "dpkg-query: no packages found matching $p" >&2; exit 1 ;;
   swaks) printf 'deinstall ok config-files' ;;
   *) printf 'install ok installed' ;;
 esac
 EOF
-chmod 755 "$T/bin" "$T/fakebin" "$T/bin/apt-get" "$T/fakebin/apt-get" "$T/fakebin/dpkg-query" || fail "chmod"
+chmod 755 "$T/bin" "$T/fakebin" "$T/bin/apt-get" "$T/bin/dpkg-query" "$T/fakebin/apt-get" "$T/fakebin/dpkg-query" || fail "chmod"
 
 # as_user BIN CMD... -- CMD as nobody (or as this user, when not root),
 # with BIN first in PATH; stderr in $T/err, stdout in $T/out, status in $rc
@@ -77,7 +102,18 @@ if [ "$(id -u)" = 0 ]; then
   assert_eq 0 "$rc" "root, packages missing: exit status (stderr: $(cat "$T/err"))"
   assert_eq "install-deps: installing: make swaks" "$(cat "$T/err")" "root, packages missing: stderr"
   assert_eq "-q update
--q install -y --no-install-recommends make swaks" "$(cat "$T/apt.log")" "root, packages missing: apt-get calls"
+-q install -y --no-install-recommends --no-remove make swaks" "$(cat "$T/apt.log")" "root, packages missing: apt-get calls"
+
+  # exim4-daemon-light missing too, and it would remove postfix: left
+  # out, said, the rest installed
+  : >"$T/apt.log" && touch "$T/no-exim"
+  as_root "$T/fakebin" sh "$T/package/install-deps" build test
+  assert_eq 0 "$rc" "root, a package that would remove one: exit status (stderr: $(cat "$T/err"))"
+  assert_eq "install-deps: warning: not installing exim4-daemon-light: it would remove postfix (installed here); what needs exim4-daemon-light is skipped
+install-deps: installing: make swaks" "$(cat "$T/err")" "root, a package that would remove one: stderr"
+  assert_eq "-q update
+-q install -y --no-install-recommends --no-remove make swaks" "$(cat "$T/apt.log")" "root, a package that would remove one: apt-get calls"
+  rm -f "$T/no-exim"
 
   # apt-get fails: 111, said
   : >"$T/apt.log" && touch "$T/apt-fail"
@@ -87,6 +123,17 @@ if [ "$(id -u)" = 0 ]; then
 else
   say "not root: the root cases are not run"
 fi
+
+# not root, exim4-daemon-light missing too, and it would remove postfix:
+# not named, said why
+: >"$T/apt.log" && touch "$T/no-exim"
+as_user "$T/fakebin" sh "$T/package/install-deps" build test
+assert_eq 1 "$rc" "not root, a package that would remove one: exit status"
+assert_eq "install-deps: warning: not installing exim4-daemon-light: it would remove postfix (installed here); what needs exim4-daemon-light is skipped
+install-deps: fatal: missing Debian packages: make swaks (as root: apt-get install make swaks)" \
+  "$(cat "$T/err")" "not root, a package that would remove one: stderr"
+assert_eq "" "$(cat "$T/apt.log")" "not root, a package that would remove one: apt-get calls"
+rm -f "$T/no-exim"
 
 # usage: no list, an unknown list
 as_user "$T/bin" sh "$T/package/install-deps"

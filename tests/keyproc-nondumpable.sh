@@ -1,7 +1,6 @@
 #!/bin/bash
 # keyproc-nondumpable: the process that holds a private key can dump no
-# core and cannot be read through /proc by its own user (issue 12, item
-# 11).  While the key process exists (a handshake held before the
+# core and cannot be read through /proc by its own user.  While the key process exists (a handshake held before the
 # ClientHello, in immediate mode):
 # 1. its /proc/PID/limits says "Max core file size 0 0", although
 #    ucspitlsd was started with an unlimited core size (prog still has

@@ -1,9 +1,12 @@
 #!/bin/bash
 # manpages: each program's page in doc/ is lint-clean under
-# `mandoc -T lint` (notes about this machine's out-of-date mandoc.db
-# aside), has the sections of the house style, and documents every
+# `mandoc -T lint` (notes about this machine's out-of-date mandoc.db,
+# or its manual pages that the page references, aside), has the sections of the house style, and documents every
 # option that the program's usage line names, every exit code, and the
-# environment variables that it reads or gives.
+# environment variables that it reads or gives.  Every run script in the
+# EXAMPLES of ucspitlsd and starttls-smtpd (a literal block that starts
+# with #!/bin/sh and runs tcpserver) checks the configuration first with
+# a "ucspitlsd -C || exit" line before its exec, as README's do.
 . "$(dirname "$0")/lib.sh"
 command -v mandoc >/dev/null || fail "mandoc is not installed (package/deps-test)"
 
@@ -13,9 +16,13 @@ check() {
   [ -f "$page" ] || fail "no $page"
   mandoc -T lint "$page" >"$T/lint" 2>&1
   rc=$?
-  grep -v 'outdated mandoc.db lacks' "$T/lint" >"$T/lint.real"
+  # about this machine's manual pages, not the page: a stale mandoc.db,
+  # a page it references that is not installed here (exim4's, on a
+  # machine where install-deps left exim out)
+  grep -v 'outdated mandoc.db lacks\|referenced manual not found' "$T/lint" >"$T/lint.real"
   [ ! -s "$T/lint.real" ] || fail "$prog: mandoc -T lint: $(cat "$T/lint.real")"
-  [ "$rc" = 0 ] || fail "$prog: mandoc -T lint exited $rc"
+  # 1: style notes only, each of them one of those set aside above
+  [ "$rc" -le 1 ] || fail "$prog: mandoc -T lint exited $rc"
   # the options of the usage line, each with its own .It in OPTIONS
   "$prog" 2>"$T/usage"
   usage=$(cat "$T/usage")
@@ -56,6 +63,20 @@ check ucspitlsc "0 96 97 98 100 111" "$common_sections" \
   "CAFILE CADIR CERTFILE KEYFILE TLS_UID TLS_GID SSLCTLFD SSLREADFD SSLWRITEFD $facts
   SSL_SERVER_S_DN SSL_SERVER_S_DN_CN SSL_SERVER_S_DN_Email SSL_SERVER_I_DN SSL_SERVER_M_SERIAL
   SSL_SERVER_V_START SSL_SERVER_V_END"
+# runscripts PAGE -- each run script of PAGE's EXAMPLES, as "ok" or
+# "missing", one line each
+runscripts() {
+  sed -n '/^\.Sh EXAMPLES/,/^\.Sh /p' "$1" | awk '
+    /^\.Bd -literal/ { inb = 1; s = ""; next }
+    /^\.Ed/ { if (inb && s ~ /^#!\/bin\/sh/ && s ~ /tcpserver/) print (s ~ /\nucspitlsd -C \|\| exit\n/ || s ~ /\ns6-envdir \.\/env ucspitlsd -C \|\| exit\n/) ? "ok" : "missing"; inb = 0; next }
+    inb { s = s $0 "\n" }'
+}
+for p in ucspitlsd starttls-smtpd; do
+  r=$(runscripts "$TOP/doc/$p.1")
+  [ -n "$r" ] || fail "$p.1: no run script in EXAMPLES"
+  assert_not_contains "$r" missing "$p.1's run scripts (a run script without its ucspitlsd -C line)"
+done
+
 check starttls-smtpd "98 99 100 111" "$common_sections
 DIAGNOSTICS
 NOTES" "SSLCTLFD SSLREADFD SSLWRITEFD"

@@ -11,7 +11,7 @@
 # one that read and discarded prog's output would burn all of the 15 s
 # that prog gives it).  prog is tests/apps/write-forever.py; the peers:
 #   Python's ssl reading 1000 bytes, then: a TCP half-close and a close
-#   (the issue's case), a close, an RST -- immediate and delayed mode;
+#   (a client that stops reading and leaves), a close, an RST -- immediate and delayed mode;
 #   curl | head -c 1000, the everyday case (an HTTP reply for ever).
 . "$(dirname "$0")/lib.sh"
 certs

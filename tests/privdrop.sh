@@ -124,6 +124,11 @@ for bad in "TLS_UID=abc TLS_GID=$gid" "TLS_UID=$uid TLS_GID=12x" "TLS_UID=-1 TLS
     [ ! -e "$T/prog-ran" ] || fail "ucspitlsd $opt with $bad: prog ran"
     grep -q '^ucspitlsd: fatal: .*TLS_[UG]ID' "$T/bad$n.err" \
       || fail "ucspitlsd $opt with $bad: no fatal message naming the variable: [$(cat "$T/bad$n.err")]"
+    # a name where a number must be: the line says so, and how to get it
+    case $bad in
+      TLS_UID=abc*) assert_eq "ucspitlsd: fatal: TLS_UID must be a numeric uid (id -u USER gives it), not: abc" "$(cat "$T/bad$n.err")" "ucspitlsd $opt with $bad" ;;
+      *TLS_GID=nogroup) assert_eq "ucspitlsd: fatal: TLS_GID must be a numeric gid (id -g USER gives USER's), not: nogroup" "$(cat "$T/bad$n.err")" "ucspitlsd $opt with $bad" ;;
+    esac
   done
 done
 pass

@@ -45,6 +45,7 @@ run del_s -s
 run del_S -S
 
 # starttls-smtpd in front of exim, as in the README
+exim_conf "the parts without exim passed"
 start_smtpd smtpd
 cat >"$T/quit-hold.py" <<'PYEOF'
 import socket, ssl, sys, time

@@ -2,7 +2,8 @@
 # s6-supervised: the README's run script for an SMTP server under
 # tcpserver ("=== begin example smtpd-run ==="), as written, in a service
 # directory supervised by s6-svscan, with s6-envdir reading CERTFILE and
-# KEYFILE from ./env and s6-log in ./log catching the output.  The only
+# KEYFILE from ./env and s6-log in ./log catching the output (README's
+# log/run, "=== begin example log-run ===", as written).  The only
 # changes: 127.0.0.1 and a free port for "0 25", and qmail-smtpd is the
 # project's UCSPI-TLS demo (README says so).  A STARTTLS session with
 # openssl s_client works and ucspitlsd's -v2 line reaches the log; then
@@ -25,7 +26,9 @@ mkdir -p "$svc/env" "$svc/log" "$T/bin" || fail "mkdir"
 printf '%s\n' "$example" | sed "s/ 0 25 / 127.0.0.1 $port /" >"$svc/run"
 printf '%s' "$SRV_CERT" >"$svc/env/CERTFILE"
 printf '%s' "$SRV_KEY" >"$svc/env/KEYFILE"
-printf '#!/bin/sh\nexec s6-log n3 ./main\n' >"$svc/log/run"
+# README's log/run, as written
+sed -n '/^=== begin example log-run ===$/,/^=== end example log-run ===$/{/^=== /d;p;}' "$TOP/README" >"$svc/log/run"
+grep -q '^exec s6-log ' "$svc/log/run" || fail "README has no log-run example with s6-log: [$(cat "$svc/log/run")]"
 chmod 755 "$svc/run" "$svc/log/run"
 ln -s "$TOP/src/demo/smtpd-demo" "$T/bin/qmail-smtpd"
 say "run script:"; sed 's/^/  /' "$svc/run" >&2

@@ -39,20 +39,23 @@ session() {  # server-name reply-to-message
     >"$T/py-$2.log" 2>&1 || fail "$2: session failed: $(tail -n 5 "$T/py-$2.log")"
 }
 
-# behind exim
-start_smtpd exim
-session '^250 OK id=' exim
-assert_eq 3 "$(grep -c ' <= m[123]@example.org ' "$EXIM_LOG")" "messages exim took"
-for n in 1 2 3; do
-  h=$(grep -l "Subject: m$n\$" "$EXIM_SPOOL"/*-H 2>/dev/null)
-  [ -n "$h" ] || fail "message m$n not in exim's spool"
-  tail -n +2 "${h%-H}-D" >"$T/body$n"
-  stored "$n" | sed 1,2d >"$T/expected$n"
-  cmp -s "$T/expected$n" "$T/body$n" || fail "exim: body of m$n differs: [$(cat -A "$T/body$n")]"
-done
-assert_file_not_contains "$EXIM_LOG" "synchronization error" "exim's log"
-wait_lines "$T/exim.status" 1
-assert_eq "exit 0" "$(sed -n 1p "$T/exim.status")" "starttls-smtpd's exit status behind exim"
+# behind exim, where it is installed (else the test ends as skipped,
+# after the part behind qmail-smtpd.py)
+if have_exim; then
+  start_smtpd exim
+  session '^250 OK id=' exim
+  assert_eq 3 "$(grep -c ' <= m[123]@example.org ' "$EXIM_LOG")" "messages exim took"
+  for n in 1 2 3; do
+    h=$(grep -l "Subject: m$n\$" "$EXIM_SPOOL"/*-H 2>/dev/null)
+    [ -n "$h" ] || fail "message m$n not in exim's spool"
+    tail -n +2 "${h%-H}-D" >"$T/body$n"
+    stored "$n" | sed 1,2d >"$T/expected$n"
+    cmp -s "$T/expected$n" "$T/body$n" || fail "exim: body of m$n differs: [$(cat -A "$T/body$n")]"
+  done
+  assert_file_not_contains "$EXIM_LOG" "synchronization error" "exim's log"
+  wait_lines "$T/exim.status" 1
+  assert_eq "exit 0" "$(sed -n 1p "$T/exim.status")" "starttls-smtpd's exit status behind exim"
+fi
 
 # behind qmail-smtpd's reading of DATA
 QMAIL_LOG=$T/qmail.log start_smtpd_qmail qmail
@@ -66,4 +69,5 @@ for n in 1 2 3; do
 done
 wait_lines "$T/qmail.status" 1
 assert_eq "exit 0" "$(sed -n 1p "$T/qmail.status")" "starttls-smtpd's exit status behind qmail-smtpd.py"
+need_exim "the part behind qmail-smtpd.py passed"
 pass

@@ -11,7 +11,7 @@ check() { # expected-stderr-part args...
   assert_file_contains "$T/err" "$want" "stderr of starttls-smtpd $*"
   [ ! -s "$T/out" ] || fail "starttls-smtpd $* wrote to stdout: $(cat "$T/out")"
 }
-check "starttls-smtpd: usage: starttls-smtpd [ -r ] [ -t timeout ] prog..."
+check "starttls-smtpd: usage: starttls-smtpd [ -r ] [ -t timeout ] prog... | starttls-smtpd -V"
 check "starttls-smtpd: usage:" -r
 check "starttls-smtpd: usage:" -x true
 check "starttls-smtpd: usage:" -t abc true

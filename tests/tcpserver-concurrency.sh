@@ -14,8 +14,8 @@
 # end-of-file without waiting for its TLS child, as most servers do:
 # the child then outlives its connection for as long as it takes to
 # finish, and must be gone within 3 s of that; no more than that may
-# stay on (the issue: connections closed by the client, whose children
-# stayed for ever while tcpserver admitted more).
+# stay on (the defect this guards against: connections closed by the
+# client, whose children stayed for ever while tcpserver admitted more).
 . "$(dirname "$0")/lib.sh"
 certs
 export CERTFILE=$SRV_CERT KEYFILE=$SRV_KEY

@@ -30,7 +30,7 @@
 #include "ucspitls.h"
 #include "../smtp/smtp-internal.h"
 
-#define USAGE "starttls-smtpd [ -r ] [ -t timeout ] prog..."
+#define USAGE "starttls-smtpd [ -r ] [ -t timeout ] prog... | starttls-smtpd -V"
 #define dieusage() strerr_dieusage(UCSPITLS_EXIT_USAGE, USAGE)
 
 static char cinbuf[SMTP_CIN], soutbuf[SMTP_SOUT], sinbuf[SMTP_SIN], coutbuf[SMTP_COUT] ;
@@ -199,11 +199,12 @@ int main (int argc, char const *const *argv, char const *const *envp)
   PROG = "starttls-smtpd" ;
   for (;;)
   {
-    int opt = subgetopt_r(argc, argv, "rt:", &l) ;
+    int opt = subgetopt_r(argc, argv, "rt:V", &l) ;
     if (opt == -1) break ;
     switch (opt)
     {
       case 'r' : c.r.required = 1 ; break ;
+      case 'V' : ucspitls_version() ;
       case 't' :
       {
         size_t n = uint_scan(l.arg, &c.timeout) ;

@@ -41,6 +41,28 @@ static unsigned int verb (char const *s, size_t n, size_t *w)
   return V_OTHER ;
 }
 
+ /* Whether the servers behind us would all read the line s[0..n), CRLF
+    excluded, as verb() does: qmail-smtpd takes the verb up to the first
+    space and strips one CR; Exim strips every trailing isspace() (so
+    "DATA\v" and "DATA\r" are DATA), turns NUL into a bad command, and
+    wants the verb followed by a space or the end; Postfix splits words on
+    every isspace(), leading ones included, and on quotes, backslashes
+    and <[">]:. So a line that starts with a space or a tab, holds a
+    control character other than a tab (a CR before the last, VT, FF,
+    NUL, ...), or whose verb is not made of letters, digits and '-', is
+    one that they may read differently: we refuse it, never forward it. */
+static int smtp_line_plain (char const *s, size_t n, size_t w)
+{
+  if (n && (s[0] == ' ' || s[0] == '\t')) return 0 ;
+  for (size_t i = 0 ; i < n ; i++)
+  {
+    unsigned char c = s[i] ;
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return 0 ;
+    if (i < w && !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return 0 ;
+  }
+  return 1 ;
+}
+
 static int smtp_can_answer (smtp const *r)
 {
   return r->phase == SMTP_PHASE_RELAY && !r->outstanding && !r->inreply
@@ -104,6 +126,8 @@ static int command (smtp *r)
   end = len - 1 ;
   if (end && s[end - 1] == '\r') end-- ;
   v = verb(s, end, &w) ;
+  if (!smtp_line_plain(s, end, w))
+    return answer(r, len, "500 5.5.2 Syntax error: a control character, a leading space or a character outside the command name\r\n") ;
   if (v == V_STARTTLS) return starttls(r, s, len, end, w) ;
   if (r->required && !r->tls && (v == V_MAIL || v == V_RCPT || v == V_DATA || v == V_AUTH || v == V_BDAT))
     return answer(r, len, "530 5.7.0 Must issue a STARTTLS command first\r\n") ;

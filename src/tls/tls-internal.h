@@ -289,4 +289,8 @@ extern void tlsloop_copy_sni (tlsloop const *) ;
  /* the child's last words are fatal ones, but it exits through tlsloop_finish() */
 #define tlsloop_warnf(...) log_warnf(__VA_ARGS__)
 
+ /* no anchors: the same status and line from a run and from -C */
+#define TLS_NOANCHORS_CLIENT "CAFILE or CADIR must be set: the server's certificate cannot be checked without anchors (or give TLSA records, or -n for no verification)"
+#define TLS_NOANCHORS_SERVER "CAFILE or CADIR must be set to check client certificates"
+
 #endif

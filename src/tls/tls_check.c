@@ -55,14 +55,16 @@ static void pair (tlsopts const *o, char const *name, char const *cert, char con
   tls_cred_free(&c) ;
 }
 
-static void anchors (tlsopts const *o, char const *const *envp, int required)
+ /* without anchors: exit code with the line that a run would give, or
+    nothing to check when code is 0 */
+static void anchors (tlsopts const *o, char const *const *envp, int code, char const *none)
 {
   tlsanchors a ;
   char const *cafile = env_get2(envp, "CAFILE") ;
   char const *cadir = env_get2(envp, "CADIR") ;
   if (!cafile && !cadir)
   {
-    if (required) dieconf("CAFILE or CADIR must be set") ;
+    if (code) strerr_dief(code, none) ;
     return ;
   }
   tls_load_anchors(&a, cafile, cadir) ;
@@ -77,7 +79,7 @@ void tls_server_check (tlsopts const *o, char const *const *envp)
   tls_pairs_check(envp, o->snilevel) ;
   if (o->snilevel < 2) pair(o, 0, env_get2(envp, "CERTFILE"), env_get2(envp, "KEYFILE"), now) ;
   if (o->snilevel) while (tls_pair_next(envp, &i, &pr)) pair(o, pr.pattern, pr.cert, pr.key, now) ;
-  anchors(o, envp, o->clientcert) ;
+  anchors(o, envp, o->clientcert ? UCSPITLS_EXIT_CONF : 0, TLS_NOANCHORS_SERVER) ;
   tls_scache_check(o, envp) ;
   _exit(0) ;
 }
@@ -92,9 +94,9 @@ void tls_client_check (tlsopts const *o, char const *const *envp)
     n[size_fmt(n, t.n)] = 0 ;
     u[size_fmt(u, t.usable)] = 0 ;
     if (o->verbosity) strerr_warn(PROG, ": info: TLSA: ", n, " records, ", u, " usable for DANE: ok") ;
-    anchors(o, envp, 0) ;
+    anchors(o, envp, 0, TLS_NOANCHORS_CLIENT) ;
   }
-  else anchors(o, envp, !o->noverify) ;
+  else anchors(o, envp, o->noverify ? 0 : UCSPITLS_EXIT_USAGE, TLS_NOANCHORS_CLIENT) ;
   if (o->clientcert)
   {
     char const *cert = env_get2(envp, "CERTFILE") ;

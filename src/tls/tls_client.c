@@ -34,7 +34,7 @@ void tls_client_load (tlsopts const *o, char const *const *envp)
     tls_load_anchors(&anchors, cafile, cadir) ;
     kind = TLSP_PKIX ;
   }
-  else if (!o->noverify) log_dief(UCSPITLS_EXIT_USAGE, "CAFILE or CADIR must be set: the server's certificate cannot be checked without anchors (or give TLSA records, or -n for no verification)") ;
+  else if (!o->noverify) log_dief(UCSPITLS_EXIT_USAGE, TLS_NOANCHORS_CLIENT) ;
   tls_policy_init(&policy, kind, !o->noverify, o->servername, &anchors, &records, &chain) ;
   if (o->clientcert)
   {

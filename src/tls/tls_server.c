@@ -45,7 +45,7 @@ void tls_server_load (tlsopts const *o, char const *const *envp)
   {
     char const *cafile = env_get2(envp, "CAFILE") ;
     char const *cadir = env_get2(envp, "CADIR") ;
-    if (!cafile && !cadir) log_dief(UCSPITLS_EXIT_CONF, "CAFILE or CADIR must be set to check client certificates") ;
+    if (!cafile && !cadir) log_dief(UCSPITLS_EXIT_CONF, TLS_NOANCHORS_SERVER) ;
     tls_load_anchors(&anchors, cafile, cadir) ;
   }
   tls_scache_config(envp) ;

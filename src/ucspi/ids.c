@@ -13,7 +13,9 @@
 
 #include "ucspitls.h"
 
-static unsigned int getid (char const *const *envp, char const *var, int *set)
+ /* ids, never names: a static binary reads no user database (glibc's
+    NSS would load shared objects) */
+static unsigned int getid (char const *const *envp, char const *var, char const *what, int *set)
 {
   char const *s = env_get2(envp, var) ;
   unsigned int id = 0 ;
@@ -21,15 +23,15 @@ static unsigned int getid (char const *const *envp, char const *var, int *set)
   *set = !!s ;
   if (!s) return 0 ;
   n = uint_scan(s, &id) ;
-  if (!n || s[n]) log_dief(UCSPITLS_EXIT_CONF, "invalid ", var, ": ", s) ;
+  if (!n || s[n]) log_dief(UCSPITLS_EXIT_CONF, var, " must be a numeric ", what, what[0] == 'u' ? " (id -u USER gives it), not: " : " (id -g USER gives USER's), not: ", s) ;
   return id ;
 }
 
 void tlsopts_ids (tlsopts *o, char const *const *envp)
 {
   int u, g ;
-  o->uid = getid(envp, "TLS_UID", &u) ;
-  o->gid = getid(envp, "TLS_GID", &g) ;
+  o->uid = getid(envp, "TLS_UID", "uid", &u) ;
+  o->gid = getid(envp, "TLS_GID", "gid", &g) ;
   if (u != g)
     log_dief(UCSPITLS_EXIT_CONF, u ? "TLS_UID is set but TLS_GID is not" : "TLS_GID is set but TLS_UID is not", ": set both TLS_UID and TLS_GID, or neither") ;
   o->setids = u ;

@@ -117,6 +117,9 @@ typedef void tlsready_func (void *, facts const *) ;
  /* forks the key process, if any, in the TLS child */
 typedef void tlskey_func (tlsopts const *, char const *const *) ;
 
+ /* -V: "prog version" on stdout, exit 0: version.c */
+extern void ucspitls_version (void) __attribute__((noreturn)) ;
+
  /* the TLS layer: src/tls. Loaders die 96 on bad configuration. */
 
 extern void tls_server_load (tlsopts const *, char const *const *) ;

@@ -40,7 +40,7 @@ EXECFLOOR = os.path.join(HELPERS, 'execfloor')
 TICK = os.sysconf('SC_CLK_TCK')
 UCSPITLSD = os.path.join(SRC, 'ucspitlsd')
 UCSPITLSC = os.path.join(SRC, 'ucspitlsc')
-# the baseline of issue 14's A/B, built by run outside the tree: ucspitlsd
+# the baseline of key separation's A/B, built by run outside the tree: ucspitlsd
 # at commit BASE, before key separation; base.why says why it is not
 # there ('skip: ...' is a note, anything else a failure)
 BASE = os.environ.get('BENCH_BASE', '')

@@ -1,5 +1,10 @@
 # tests/lib/smtpd.sh -- starttls-smtpd in front of exim (and of other servers)
 #
+#   have_exim                   true when Debian's exim4 is installed
+#   need_exim                   skip the test when it is not: install-deps
+#                               leaves exim4-daemon-light out on a machine
+#                               where it would remove a package (another
+#                               MTA, such as postfix)
 #   exim_conf                   write $T/exim/exim.conf (below); sets EXIM
 #                               (an array: the server's command line),
 #                               EXIM_SPOOL (where queued messages are),
@@ -23,8 +28,14 @@
 # "user", password "pass".  Its own STARTTLS and CHUNKING keywords are
 # left at their defaults (advertised).
 
+have_exim() { command -v exim4 >/dev/null 2>&1 || [ -x /usr/sbin/exim4 ]; }
+need_exim() {
+  have_exim || skip "exim4 is not installed (package/install-deps leaves exim4-daemon-light out where it would remove an installed package, such as another MTA)${1:+; $1}"
+}
+
 exim_conf() {
   local d=$T/exim
+  need_exim "$@"
   mkdir -p "$d/spool" "$d/log" && : >"$d/log/mainlog" || fail "cannot create $d"
   cat >"$d/exim.conf" <<EOC || fail "cannot write $d/exim.conf"
 primary_hostname = mx.test
@@ -59,7 +70,7 @@ plain:
   server_condition = \${if and {{eq{\$auth2}{user}}{eq{\$auth3}{pass}}}}
   server_set_id = \$auth2
 EOC
-  EXIM=(exim4 -C "$d/exim.conf" -bs)
+  EXIM=("$(command -v exim4 || echo /usr/sbin/exim4)" -C "$d/exim.conf" -bs)
   EXIM_SPOOL=$d/spool/input
   EXIM_LOG=$d/log/mainlog
 }
