@@ -60,13 +60,16 @@ check_fds() {
   done
 }
 
-# server NAME OPTS... -- a connection held before the ClientHello
+# server NAME OPTS... -- a connection held before the ClientHello.  With
+# INETD, ucspitlsd's fd 2 is the connection, and so prog's the clear
+# stream: smtpish, which waits for the TLS child once it has closed fds 0
+# and 1, gets /dev/null there, or the stream would never end
 server() {
   local name=$1 prog; shift
   local starttls=--starttls
   case " $* " in *' -i '*) starttls="" ;; esac
   CERTFILE=$SRV_CERT KEYFILE=$T/srv.key TEST_STATUS_FILE=$T/$name.status \
-    start_tcpserver "$name" ${INETD:+sh -c 'exec "$@" 2>&1' sh} ucspitlsd "$@" "$PY" "$APPS/smtpish.py" y
+    start_tcpserver "$name" ${INETD:+sh -c 'exec "$@" 2>&1' sh} ucspitlsd "$@" ${INETD:+sh -c 'exec "$@" 2>/dev/null' sh} "$PY" "$APPS/smtpish.py" y
   holdclient "${name}_c" -p "$PORT" --ca "$CA" --gate $starttls
   hold_wait "${name}_c" connected
   conn_prog "$(eval echo "\$PID_$name")"; prog=$CONN_PROG
@@ -99,7 +102,8 @@ CERTFILE=$CLIENT_CERT KEYFILE=$T/client.key CAFILE=$CA start_bg cli2 \
   ucspitlsc -i -y -K 20000 -k localhost true
 wait_for 10 eval '[ "$(proc_comm "$PID_cli2")" = ucspitlsc ]' || fail "client_inetd: tcpclient did not exec ucspitlsc"
 wait_keyproc "$PID_cli2" ucspitlsc
-case $(readlink "/proc/$CONN_TLS/fd/2") in socket:*) ;; *) fail "client_inetd: the TLS child's stderr is not the connection" ;; esac
+# the TLS child, given the connection as its stderr, writes to /dev/null
+case $(readlink "/proc/$CONN_TLS/fd/2") in /dev/null) ;; *) fail "client_inetd: the TLS child's stderr is $(readlink "/proc/$CONN_TLS/fd/2"), not /dev/null" ;; esac
 check_fds client_inetd "$KPID" "$CONN_TLS" "$T/client.key"
 stop cli2
 stop silent2
