@@ -17,7 +17,8 @@ ALL_LDFLAGS := $(LDFLAGS_CONF) $(STATIC_LDFLAGS) $(LDFLAGS) $(EXTRA_LDFLAGS)
 
 # src/prog: the programs' mains; src/ucspi: the UCSPI side (wrapper,
 # control channel, facts, options, log); src/tls: the TLS layer, the only
-# code that calls BearSSL; src/smtp: the SMTP adapter of starttls-smtpd
+# code that calls BearSSL; src/adapt: the STARTTLS adapters' core (relay,
+# switch, server restart, facts filter); src/smtp: its SMTP module
 UCSPI := src/ucspi/wrapper.o src/ucspi/ctl.o src/ucspi/facts.o src/ucspi/sni.o \
   src/ucspi/log.o src/ucspi/opts.o src/ucspi/ids.o
 UCSPI += src/ucspi/version.o
@@ -28,9 +29,10 @@ COMMON := $(TLS) $(UCSPI)
 SERVER := src/prog/ucspitlsd.o src/tls/tls_server.o
 CLIENT := src/prog/ucspitlsc.o src/tls/tls_client.o
 # starttls-smtpd is an application of the interface: skalibs only, no TLS
-SMTPD := src/prog/starttls-smtpd.o src/smtp/smtp_client.o src/smtp/smtp_data.o src/smtp/smtp_server.o \
-  src/smtp/smtp_facts.o src/smtp/smtp_ctl.o src/smtp/smtp_proc.o src/smtp/smtp_iobuf.o
-SMTPD += src/ucspi/version.o
+ADAPT := src/adapt/adapt_loop.o src/adapt/adapt_ctl.o src/adapt/adapt_proc.o src/adapt/adapt_facts.o src/adapt/adapt_iobuf.o
+SMTPD := src/prog/starttls-smtpd.o src/smtp/smtp_client.o src/smtp/smtp_data.o src/smtp/smtp_server.o
+SMTPD += src/smtp/smtp_proto.o
+SMTPD += $(ADAPT) src/ucspi/version.o
 
 # config.mak has no rule of its own on purpose: make would run configure
 # while reading this file, before `make check` has installed the libraries.
@@ -62,7 +64,7 @@ src/ucspi/version.o: package/info
 # explicit header dependencies
 $(COMMON) $(SERVER) $(CLIENT) $(SMTPD): src/ucspi/ucspitls.h
 $(TLS) src/tls/tls_server.o src/tls/tls_client.o: src/tls/tls-internal.h
-$(SMTPD): src/smtp/smtp-internal.h
+$(SMTPD): src/smtp/smtp-internal.h src/adapt/adapt-internal.h
 
 install: all
 	@$(MAKE) --no-print-directory install-files
