@@ -33,6 +33,8 @@ ADAPT := src/adapt/adapt_loop.o src/adapt/adapt_ctl.o src/adapt/adapt_proc.o src
 SMTPD := src/prog/starttls-smtpd.o src/smtp/smtp_client.o src/smtp/smtp_data.o src/smtp/smtp_server.o
 SMTPD += src/smtp/smtp_proto.o
 SMTPD += $(ADAPT) src/ucspi/version.o
+POP3D := src/prog/starttls-pop3d.o src/pop3/pop3_client.o src/pop3/pop3_server.o src/pop3/pop3_proto.o
+POP3D += $(ADAPT) src/ucspi/version.o
 
 # config.mak has no rule of its own on purpose: make would run configure
 # while reading this file, before `make check` has installed the libraries.
@@ -43,6 +45,7 @@ configured:
 	@test -f config.mak || ./configure
 
 programs: src/ucspitlsd src/ucspitlsc src/starttls-smtpd
+programs: src/starttls-pop3d
 
 src/ucspitlsd: $(SERVER) $(COMMON)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(SERVER) $(COMMON) $(LDLIBS)
@@ -52,6 +55,9 @@ src/ucspitlsc: $(CLIENT) $(COMMON)
 
 src/starttls-smtpd: $(SMTPD)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(SMTPD) -lskarnet
+
+src/starttls-pop3d: $(POP3D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(POP3D) -lskarnet
 
 src/%.o: src/%.c $(wildcard config.mak)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
@@ -65,6 +71,7 @@ src/ucspi/version.o: package/info
 $(COMMON) $(SERVER) $(CLIENT) $(SMTPD): src/ucspi/ucspitls.h
 $(TLS) src/tls/tls_server.o src/tls/tls_client.o: src/tls/tls-internal.h
 $(SMTPD): src/smtp/smtp-internal.h src/adapt/adapt-internal.h
+$(POP3D): src/pop3/pop3-internal.h src/adapt/adapt-internal.h
 
 install: all
 	@$(MAKE) --no-print-directory install-files
@@ -145,6 +152,7 @@ check-fresh-mta:
 
 clean:
 	rm -f src/*/*.o src/ucspitlsd src/ucspitlsc src/starttls-smtpd
+	rm -f src/starttls-pop3d
 
 distclean: clean
 	rm -f config.mak
