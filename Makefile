@@ -25,6 +25,7 @@ UCSPI += src/ucspi/version.o
 TLS := src/tls/tls_run.o src/tls/tls_recin.o src/tls/tls_io.o src/tls/tls_close.o src/tls/tls_engine.o src/tls/tls_load.o src/tls/tls_x509.o \
   src/tls/tls_dn.o src/tls/tls_der.o \
   src/tls/tls_pem.o src/tls/tls_cert.o src/tls/tls_check.o src/tls/tls_pick.o src/tls/tls_key.o src/tls/tls_keyclient.o
+TLS += src/tls/tls_alpn.o
 COMMON := $(TLS) $(UCSPI)
 SERVER := src/prog/ucspitlsd.o src/tls/tls_server.o
 CLIENT := src/prog/ucspitlsc.o src/tls/tls_client.o

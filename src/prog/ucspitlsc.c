@@ -30,7 +30,7 @@ int main (int argc, char const *const *argv, char const *const *envp)
   PROG = "ucspitlsc" ;
   for (;;)
   {
-    int opt = subgetopt_r(argc, argv, "iK:I:SsJjYyk:NZzv:6:7:CV", &l) ;
+    int opt = subgetopt_r(argc, argv, "iK:I:SsJjYyk:NZzv:6:7:CVa:", &l) ;
     int r ;
     if (opt == -1) break ;
     r = tlsopts_common(&o, opt, l.arg) ;

@@ -41,7 +41,7 @@ int main (int argc, char const *const *argv, char const *const *envp)
   PROG = "ucspitlsd" ;
   for (;;)
   {
-    int opt = subgetopt_r(argc, argv, "iK:I:SsJjYyk:Zzv:CV", &l) ;
+    int opt = subgetopt_r(argc, argv, "iK:I:SsJjYyk:Zzv:CVa:", &l) ;
     int r ;
     if (opt == -1) break ;
     r = tlsopts_common(&o, opt, l.arg) ;

@@ -95,6 +95,7 @@ void tls_client_run (tlsopts const *o, tlsfds const *fds, tlsready_func *ready, 
   tlsx509_init(&xc, &anchors) ;
   br_ssl_engine_set_x509(&cc->eng, &xc.vtable) ;
   if (o->clientcert) br_ssl_client_set_client_certificate(cc, &key_ccert_ctx) ;
+  if (o->alpn) tls_alpn_setup(&cc->eng, o->alpn) ;
   if (!br_ssl_client_reset(cc, o->servername, 0))
   {
     strerr_diefu(UCSPITLS_EXIT_SETUP, "initialize the TLS engine: ", tls_error_name(br_ssl_engine_last_error(&cc->eng))) ;

@@ -39,6 +39,7 @@ static void handshake_done (tlsloop *l, tlsready_func *ready, void *ctx)
   }
   l->overhead = tls_suite_overhead(sp.cipher_suite) ;
   tlsloop_copy_sni(l) ;
+  tls_alpn_fact(l->eng, f) ;
   if (l->x) tlsx509_facts(l->x, f) ;
   explicit_bzero(&sp, sizeof(sp)) ;  /* it holds the master secret */
   tain_copynow(&l->lastio) ;

@@ -43,10 +43,12 @@ struct tlsopts_s
   unsigned int uid, gid ;
   char const *servername ;       /* client -k; NULL with -N */
   char const *peer ;             /* for the log line: IP:PORT or NULL */
+  char const *alpn ;             /* -a: the ALPN names, comma-separated; NULL: no ALPN */
 } ;
 #define TLSOPTS_ZERO { .kto = UCSPITLS_DEFAULT_KTO, .ito = 0, .verbosity = 1, .closenotify = 0, .strict_eof = 0, .immediate = 0, .keepenv = 0, .clientcert = 0, .snilevel = 1, .check = 0, .setids = 0, .uid = 0, .gid = 0, .servername = 0, .peer = 0 }
 
 extern int tlsopts_common (tlsopts *, int, char const *) ;
+#define UCSPITLS_ALPN_MAX 16  /* names in an -a list */
 
  /* TLS_UID, TLS_GID: ids.c */
 
@@ -89,6 +91,7 @@ struct facts_s
   char serial[64] ;             /* decimal */
   char vstart[32] ;             /* "Dec  1 07:44:45 2026 GMT" */
   char vend[32] ;
+  char alpn[256] ;              /* the ALPN protocol selected; "" when none */
 } ;
 
 #define FACTS_BLOCK_MAX 4096
