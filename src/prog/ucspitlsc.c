@@ -10,7 +10,7 @@
 
 #include "ucspitls.h"
 
-#define USAGE "ucspitlsc [ -i ] [ -K ms ] [ -I ms ] [ -S | -s ] [ -J | -j ] [ -Y | -y ] [ -k name | -N ] [ -Z | -z ] [ -v 0|1|2 ] [ -6 fd ] [ -7 fd ] prog... | ucspitlsc -C [ -Y | -y ] | ucspitlsc -V"
+#define USAGE "ucspitlsc [ -i ] [ -K ms ] [ -I ms ] [ -S | -s ] [ -J | -j ] [ -Y | -y ] [ -k name | -N ] [ -a names ] [ -Z | -z ] [ -v 0|1|2 ] [ -6 fd ] [ -7 fd ] prog... | ucspitlsc -C [ -Y | -y ] | ucspitlsc -V"
 #define dieusage() strerr_dieusage(UCSPITLS_EXIT_USAGE, USAGE)
 
 static unsigned int fdarg (char const *s)

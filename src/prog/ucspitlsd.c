@@ -13,7 +13,7 @@
 
 #include "ucspitls.h"
 
-#define USAGE "ucspitlsd [ -i ] [ -K ms ] [ -I ms ] [ -S | -s ] [ -J | -j ] [ -Y | -y ] [ -k 0|1|2 ] [ -Z | -z ] [ -v 0|1|2 ] prog... | ucspitlsd -C [ -Y | -y ] [ -k 0|1|2 ] | ucspitlsd -V"
+#define USAGE "ucspitlsd [ -i ] [ -K ms ] [ -I ms ] [ -S | -s ] [ -J | -j ] [ -Y | -y ] [ -k 0|1|2 ] [ -a names ] [ -Z | -z ] [ -v 0|1|2 ] prog... | ucspitlsd -C [ -Y | -y ] [ -k 0|1|2 ] | ucspitlsd -V"
 #define dieusage() strerr_dieusage(UCSPITLS_EXIT_USAGE, USAGE)
 
  /* "IP:PORT" from tcpserver's variables, for the log line */
