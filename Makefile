@@ -36,6 +36,8 @@ SMTPD += src/smtp/smtp_proto.o
 SMTPD += $(ADAPT) src/ucspi/version.o
 POP3D := src/prog/starttls-pop3d.o src/pop3/pop3_client.o src/pop3/pop3_server.o src/pop3/pop3_proto.o
 POP3D += $(ADAPT) src/ucspi/version.o
+IMAPD := src/prog/starttls-imapd.o src/imap/imap_client.o src/imap/imap_server.o src/imap/imap_capa.o src/imap/imap_proto.o
+IMAPD += $(ADAPT) src/ucspi/version.o
 
 # config.mak has no rule of its own on purpose: make would run configure
 # while reading this file, before `make check` has installed the libraries.
@@ -47,6 +49,7 @@ configured:
 
 programs: src/ucspitlsd src/ucspitlsc src/starttls-smtpd
 programs: src/starttls-pop3d
+programs: src/starttls-imapd
 
 src/ucspitlsd: $(SERVER) $(COMMON)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(SERVER) $(COMMON) $(LDLIBS)
@@ -59,6 +62,9 @@ src/starttls-smtpd: $(SMTPD)
 
 src/starttls-pop3d: $(POP3D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(POP3D) -lskarnet
+
+src/starttls-imapd: $(IMAPD)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(IMAPD) -lskarnet
 
 src/%.o: src/%.c $(wildcard config.mak)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
@@ -73,6 +79,7 @@ $(COMMON) $(SERVER) $(CLIENT) $(SMTPD): src/ucspi/ucspitls.h
 $(TLS) src/tls/tls_server.o src/tls/tls_client.o: src/tls/tls-internal.h
 $(SMTPD): src/smtp/smtp-internal.h src/adapt/adapt-internal.h
 $(POP3D): src/pop3/pop3-internal.h src/adapt/adapt-internal.h
+$(IMAPD): src/imap/imap-internal.h src/adapt/adapt-internal.h
 
 install: all
 	@$(MAKE) --no-print-directory install-files
@@ -153,7 +160,7 @@ check-fresh-mta:
 
 clean:
 	rm -f src/*/*.o src/ucspitlsd src/ucspitlsc src/starttls-smtpd
-	rm -f src/starttls-pop3d
+	rm -f src/starttls-pop3d src/starttls-imapd
 
 distclean: clean
 	rm -f config.mak

@@ -1,5 +1,6 @@
-# tests/lib/pop3d.sh -- starttls-pop3d in front of GNU mailutils' pop3d
-# (package mailutils-pop3d) in inetd mode, with one test mailbox.
+# tests/lib/mailutils.sh -- starttls-pop3d and starttls-imapd in front of
+# GNU mailutils' pop3d and imap4d (packages mailutils-pop3d,
+# mailutils-imap4d) in inetd mode, with one test mailbox.
 #
 #   need_mu_pop3d      skip unless /usr/sbin/pop3d is there
 #   mu_pop3d_conf      writes $T/mu: a virtual domain example.org whose user
@@ -12,6 +13,9 @@
 #                      its exit status goes to $T/NAME.status
 #   start_pop3d_prog NAME OPTS... -- PROG...
 #                      the same in front of any PROG
+#   start_imapd NAME [starttls-imapd options]
+#                      tcpserver ucspitlsd starttls-imapd imap4d on $PORT
+#                      (the same mailbox; IMAP4D is the command)
 
 need_mu_pop3d() {
   [ -x /usr/sbin/pop3d ] || skip "mailutils' pop3d is not installed (package mailutils-pop3d)"
@@ -30,6 +34,7 @@ auth { authorization virtdomain; authentication generic; };
 virtdomain { passwd-dir "$d/pw"; };
 EOC
   POP3D=(/usr/sbin/pop3d --config-file="$d/pop3d.conf" --inetd --set logging.syslog=false)
+  IMAP4D=(/usr/sbin/imap4d --config-file="$d/pop3d.conf" --inetd --set logging.syslog=false)
   MU_INBOX=$d/mail/INBOX
 }
 
@@ -47,4 +52,12 @@ start_pop3d_prog() {
   [ $# -gt 0 ] && shift
   CERTFILE=$SRV_CERT KEYFILE=$SRV_KEY start_tcpserver "$name" ucspitlsd -v2 \
     "$APPS/record-exit" "$T/$name.status" starttls-pop3d "${opts[@]}" "$@"
+}
+
+start_imapd() {
+  local name=$1; shift
+  [ -x /usr/sbin/imap4d ] || skip "mailutils' imap4d is not installed (package mailutils-imap4d)"
+  [ -n "${MU_INBOX:-}" ] || mu_pop3d_conf
+  CERTFILE=$SRV_CERT KEYFILE=$SRV_KEY start_tcpserver "$name" ucspitlsd -v2 \
+    "$APPS/record-exit" "$T/$name.status" starttls-imapd "$@" "${IMAP4D[@]}"
 }
