@@ -61,6 +61,10 @@ struct relay_s
   unsigned int tls : 1 ;      /* TLS is on */
   unsigned int stopread : 1 ; /* never read the plaintext client again */
   unsigned int cineof : 1 ;   /* the client has ended */
+  unsigned int endserver : 1 ; /* the module ends the session: once the
+                                  client has its last line, the server is
+                                  sent SIGTERM (some, such as imap4d on a
+                                  pipe, never end at the end of their input) */
 } ;
 
  /* a protocol module, as the core calls it */

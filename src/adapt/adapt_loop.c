@@ -119,6 +119,11 @@ static void step (adapt *c)
     if (c->cwdead) r->cout.pos = r->cout.len = 0 ;
   }
   if (r->phase == ADAPT_PHASE_GOAHEAD && !iobuf_avail(&r->cout)) adapt_ctl_ask(c) ;
+  if (r->endserver && (c->cwdead || !iobuf_avail(&r->cout)))
+  {
+    kill(c->pid, SIGTERM) ;
+    adapt_proc_finish(c) ;
+  }
   if (c->sr < 0 && r->phase == ADAPT_PHASE_RELAY && !c->eofseen)
   {
     c->eofseen = 1 ;

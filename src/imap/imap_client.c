@@ -31,6 +31,7 @@ void imap_close (imap *r, char const *s)
 {
   iobuf_put(&r->io.cout, s, strlen(s)) ;
   r->closing = 1 ;
+  r->io.endserver = 1 ;
   r->io.cineof = 1 ;
   r->io.stopread = 1 ;
   r->io.cin.pos = r->io.cin.len = 0 ;
@@ -222,6 +223,8 @@ int imap_client_parse (imap *r)
     int e ;
     if (r->closing) return 1 ;
     if (r->io.phase != ADAPT_PHASE_RELAY || r->greeting) return 0 ;
+    /* the client has ended between commands: nothing more can come */
+    if (r->io.cineof && r->cstate == IMAP_C_READY && !iobuf_avail(&r->io.cin)) r->io.endserver = 1 ;
     switch (r->cstate)
     {
       case IMAP_C_READY : e = command(r) ; break ;

@@ -15,12 +15,14 @@ static void server (relay *r)
   imap_server_parse((imap *)r) ;
 }
 
- /* between responses, the client is told; inside one, it sees the end */
+ /* a command waiting for its response is told, between responses;
+    inside one, the client sees the end */
 static void ended (relay *io)
 {
   imap *r = (imap *)io ;
   io->sin.pos = io->sin.len = 0 ;
   if (r->closing || r->sstate != IMAP_S_BOL || (r->greeting && r->swallow)) return ;
+  if (!r->greeting && r->cstate == IMAP_C_READY) return ;
   if (iobuf_room(&io->cout) >= IMAP_MYREPLY)
     iobuf_put(&io->cout, "* BYE Server ended, closing connection\r\n", 40) ;
 }

@@ -40,6 +40,7 @@ void pop3_close (pop3 *r, char const *s)
 {
   pop3_answer(r, s) ;
   r->closing = 1 ;
+  r->io.endserver = 1 ;
   r->io.cineof = 1 ;
   r->io.stopread = 1 ;
   r->io.cin.pos = r->io.cin.len = 0 ;
