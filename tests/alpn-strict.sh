@@ -6,7 +6,8 @@
 # offer names none of them gets the fatal alert no_application_protocol,
 # and prog never runs.  ucspitlsc -a offers its names: against openssl
 # s_server -alpn, the name both know is selected and is prog's
-# SSL_ALPN_PROTOCOL.  A bad -a list is a usage error.
+# SSL_ALPN_PROTOCOL; s_server with no name in common refuses it, which
+# ucspitlsc says in one line (exit 98).  A bad -a list is a usage error.
 . "$(dirname "$0")/lib.sh"
 certs
 
@@ -44,6 +45,17 @@ with_timeout 30 tcpclient -RHl0 127.0.0.1 "$port" ucspitlsc -i -a imap,pop3 -k l
   sh -c 'echo "alpn=${SSL_ALPN_PROTOCOL-unset}" >"$1"; exec 7>&-; cat <&6 >/dev/null' client "$T/c.out" \
   2>"$T/c.err" || fail "ucspitlsc -a against s_server failed: $(cat "$T/c.err")"
 assert_eq "alpn=pop3" "$(cat "$T/c.out")" "the client's SSL_ALPN_PROTOCOL"
+# s_server with no name in common refuses the client (alert 120): one
+# line that names it, exit 98, and prog never runs
+stop ss
+port=$(free_port)
+start_bg ss2 openssl s_server -accept "127.0.0.1:$port" -cert "$SRV_CERT" -key "$SRV_KEY" -alpn smtp -rev
+wait_port "$port"
+with_timeout 30 tcpclient -RHl0 127.0.0.1 "$port" ucspitlsc -i -a imap -k localhost \
+  sh -c 'echo ran >"$1"' client "$T/c2.out" 2>"$T/c2.err"
+assert_eq 98 "$?" "ucspitlsc's exit status when the server refuses the names"
+assert_file_contains "$T/c2.err" "no_application_protocol"
+[ -e "$T/c2.out" ] && fail "prog ran after a failed handshake"
 
 # a bad list: an empty name, a name over 255 bytes
 for bad in "" "pop3,,imap" "$(head -c 256 /dev/zero | tr '\0' a)"; do
