@@ -17,7 +17,8 @@ ALL_LDFLAGS := $(LDFLAGS_CONF) $(STATIC_LDFLAGS) $(LDFLAGS) $(EXTRA_LDFLAGS)
 
 # src/prog: the programs' mains; src/ucspi: the UCSPI side (wrapper,
 # control channel, facts, options, log); src/tls: the TLS layer, the only
-# code that calls BearSSL; src/smtp: the SMTP adapter of starttls-smtpd
+# code that calls BearSSL; src/adapt: the STARTTLS adapters' core (relay,
+# switch, server restart, facts filter); src/smtp: its SMTP module
 UCSPI := src/ucspi/wrapper.o src/ucspi/ctl.o src/ucspi/facts.o src/ucspi/sni.o \
   src/ucspi/log.o src/ucspi/opts.o src/ucspi/ids.o \
   src/ucspi/peer.o
@@ -29,6 +30,7 @@ TLS := src/tls/tls_run.o src/tls/tls_recin.o src/tls/tls_io.o src/tls/tls_close.
 # src/tls/x509: the client's verification policies (PKIX, DANE, none)
 X509 := src/tls/x509/tls_verify.o src/tls/x509/tls_dane.o src/tls/x509/tls_tlsa.o
 TLS += $(X509)
+TLS += src/tls/tls_alpn.o
 COMMON := $(TLS) $(UCSPI)
 SERVER := src/prog/ucspitlsd.o src/tls/tls_server.o
 # ucspitlsd -p, -x: the PROXY protocol header and the rules by its address
@@ -41,9 +43,14 @@ SESSION += src/tls/session/tls_sfile.o
 SESSION += src/tls/session/tls_sslot.o
 COMMON += $(SESSION)
 # starttls-smtpd is an application of the interface: skalibs only, no TLS
-SMTPD := src/prog/starttls-smtpd.o src/smtp/smtp_client.o src/smtp/smtp_data.o src/smtp/smtp_server.o \
-  src/smtp/smtp_facts.o src/smtp/smtp_ctl.o src/smtp/smtp_proc.o src/smtp/smtp_iobuf.o
-SMTPD += src/ucspi/version.o
+ADAPT := src/adapt/adapt_loop.o src/adapt/adapt_ctl.o src/adapt/adapt_proc.o src/adapt/adapt_facts.o src/adapt/adapt_iobuf.o
+SMTPD := src/prog/starttls-smtpd.o src/smtp/smtp_client.o src/smtp/smtp_data.o src/smtp/smtp_server.o
+SMTPD += src/smtp/smtp_proto.o
+SMTPD += $(ADAPT) src/ucspi/version.o
+POP3D := src/prog/starttls-pop3d.o src/pop3/pop3_client.o src/pop3/pop3_server.o src/pop3/pop3_proto.o
+POP3D += $(ADAPT) src/ucspi/version.o
+IMAPD := src/prog/starttls-imapd.o src/imap/imap_client.o src/imap/imap_server.o src/imap/imap_capa.o src/imap/imap_proto.o
+IMAPD += $(ADAPT) src/ucspi/version.o
 
 # config.mak has no rule of its own on purpose: make would run configure
 # while reading this file, before `make check` has installed the libraries.
@@ -54,6 +61,8 @@ configured:
 	@test -f config.mak || ./configure
 
 programs: src/ucspitlsd src/ucspitlsc src/starttls-smtpd
+programs: src/starttls-pop3d
+programs: src/starttls-imapd
 
 src/ucspitlsd: $(SERVER) $(COMMON)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(SERVER) $(COMMON) $(LDLIBS)
@@ -63,6 +72,12 @@ src/ucspitlsc: $(CLIENT) $(COMMON)
 
 src/starttls-smtpd: $(SMTPD)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(SMTPD) -lskarnet
+
+src/starttls-pop3d: $(POP3D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(POP3D) -lskarnet
+
+src/starttls-imapd: $(IMAPD)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(IMAPD) -lskarnet
 
 src/%.o: src/%.c $(wildcard config.mak)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
@@ -77,7 +92,9 @@ $(COMMON) $(SERVER) $(CLIENT) $(SMTPD): src/ucspi/ucspitls.h
 $(TLS) src/tls/tls_server.o src/tls/tls_client.o: src/tls/tls-internal.h
 $(SESSION) src/tls/tls_server.o src/tls/tls_client.o src/tls/tls_check.o: src/tls/session/tls-session.h src/tls/tls-internal.h
 $(X509) src/tls/tls_client.o src/tls/tls_check.o: src/tls/x509/x509-internal.h
-$(SMTPD): src/smtp/smtp-internal.h
+$(SMTPD): src/smtp/smtp-internal.h src/adapt/adapt-internal.h
+$(POP3D): src/pop3/pop3-internal.h src/adapt/adapt-internal.h
+$(IMAPD): src/imap/imap-internal.h src/adapt/adapt-internal.h
 $(PROXY) src/prog/ucspitlsd.o: src/ucspi/proxy.h
 
 # make musl: the programs linked statically against musl, in
@@ -113,6 +130,14 @@ $(MUSL_DIR)/bin/starttls-smtpd: $(call musl_o,$(SMTPD))
 	@mkdir -p $(@D)
 	$(MUSL_LINK) -o $@ $^ -lskarnet
 
+$(MUSL_DIR)/bin/starttls-pop3d: $(call musl_o,$(POP3D))
+	@mkdir -p $(@D)
+	$(MUSL_LINK) -o $@ $^ -lskarnet
+
+$(MUSL_DIR)/bin/starttls-imapd: $(call musl_o,$(IMAPD))
+	@mkdir -p $(@D)
+	$(MUSL_LINK) -o $@ $^ -lskarnet
+
 # rebuilt when the libraries are
 $(MUSL_DIR)/obj/%.o: src/%.c $(MUSL_DIR)/prefix/skalibs.src $(MUSL_DIR)/prefix/bearssl.src
 	@mkdir -p $(@D)
@@ -120,7 +145,9 @@ $(MUSL_DIR)/obj/%.o: src/%.c $(MUSL_DIR)/prefix/skalibs.src $(MUSL_DIR)/prefix/b
 
 $(call musl_o,$(COMMON) $(SERVER) $(CLIENT) $(SMTPD)): src/ucspi/ucspitls.h
 $(call musl_o,$(TLS) src/tls/tls_server.o src/tls/tls_client.o): src/tls/tls-internal.h
-$(call musl_o,$(SMTPD)): src/smtp/smtp-internal.h
+$(call musl_o,$(SMTPD)): src/smtp/smtp-internal.h src/adapt/adapt-internal.h
+$(call musl_o,$(POP3D)): src/pop3/pop3-internal.h src/adapt/adapt-internal.h
+$(call musl_o,$(IMAPD)): src/imap/imap-internal.h src/adapt/adapt-internal.h
 
 # the suite against the musl build
 check-musl: deps-test musl
@@ -220,6 +247,7 @@ clean:
 	rm -f src/*/*.o src/ucspitlsd src/ucspitlsc src/starttls-smtpd
 	rm -f src/tls/x509/*.o
 	rm -rf $(MUSL_DIR)/obj $(MUSL_DIR)/bin
+	rm -f src/starttls-pop3d src/starttls-imapd
 
 distclean: clean
 	rm -f config.mak

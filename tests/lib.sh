@@ -36,6 +36,8 @@
 #   sessions.sh   starttls, sclient_first (s_client STARTTLS sessions)
 #   hostile.sh    hostile_server, hostile, expect_end, ... (hostile peers)
 #   smtpd.sh      exim_conf, start_smtpd (starttls-smtpd in front of exim)
+#   mailutils.sh  mu_pop3d_conf, start_pop3d, start_imapd (starttls-pop3d
+#                 and starttls-imapd in front of mailutils pop3d, imap4d)
 #   halfclose.sh  halfclose_lane, halfclose_run (the half-close runs)
 #   keyproc.sh    conn_prog, conn_procs, wait_keyproc, holdclient (the
 #                 processes of a connection: prog, TLS child, key process)
@@ -79,7 +81,7 @@ trap 'exit 130' INT
 trap 'exit 129' HUP
 
 
-for _lib in assert procs certs sessions hostile smtpd halfclose keyproc; do
+for _lib in assert procs certs sessions hostile smtpd halfclose keyproc mailutils; do
   # shellcheck source=/dev/null
   . "$TOP/tests/lib/$_lib.sh"
 done

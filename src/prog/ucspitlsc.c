@@ -14,7 +14,7 @@
 
 #include "ucspitls.h"
 
-#define USAGE "ucspitlsc [ -i ] [ -K ms ] [ -I ms ] [ -S | -s ] [ -J | -j ] [ -Y | -y ] [ -k name | -N ] [ -n ] [ -Z | -z ] [ -v 0|1|2 ] [ -6 fd ] [ -7 fd ] prog... | ucspitlsc -C [ -Y | -y ] [ -n ] [ -v 0|1|2 ] | ucspitlsc -V"
+#define USAGE "ucspitlsc [ -i ] [ -K ms ] [ -I ms ] [ -S | -s ] [ -J | -j ] [ -Y | -y ] [ -k name | -N ] [ -n ] [ -a names ] [ -Z | -z ] [ -v 0|1|2 ] [ -6 fd ] [ -7 fd ] prog... | ucspitlsc -C [ -Y | -y ] [ -n ] [ -v 0|1|2 ] | ucspitlsc -V"
 #define dieusage() strerr_dieusage(UCSPITLS_EXIT_USAGE, USAGE)
 
 static unsigned int fdarg (char const *s)
@@ -34,7 +34,7 @@ int main (int argc, char const *const *argv, char const *const *envp)
   PROG = "ucspitlsc" ;
   for (;;)
   {
-    int opt = subgetopt_r(argc, argv, "iK:I:SsJjYyk:NnZzv:6:7:CV", &l) ;
+    int opt = subgetopt_r(argc, argv, "iK:I:SsJjYyk:NnZzv:6:7:CVa:", &l) ;
     int r ;
     if (opt == -1) break ;
     r = tlsopts_common(&o, opt, l.arg) ;

@@ -11,7 +11,7 @@
 #include "ucspitls.h"
 #include "proxy.h"
 
-#define USAGE "ucspitlsd [ -i ] [ -K ms ] [ -I ms ] [ -S | -s ] [ -J | -j ] [ -Y | -y ] [ -k 0|1|2 ] [ -Z | -z ] [ -v 0|1|2 ] [ -p ] [ -x rules.cdb ] prog... | ucspitlsd -C [ -Y | -y ] [ -k 0|1|2 ] [ -x rules.cdb ] [ -v 0|1|2 ] | ucspitlsd -V"
+#define USAGE "ucspitlsd [ -i ] [ -K ms ] [ -I ms ] [ -S | -s ] [ -J | -j ] [ -Y | -y ] [ -k 0|1|2 ] [ -a names ] [ -Z | -z ] [ -v 0|1|2 ] [ -p ] [ -x rules.cdb ] prog... | ucspitlsd -C [ -Y | -y ] [ -k 0|1|2 ] [ -x rules.cdb ] [ -v 0|1|2 ] | ucspitlsd -V"
 #define dieusage() strerr_dieusage(UCSPITLS_EXIT_USAGE, USAGE)
 
 int main (int argc, char const *const *argv, char const *const *envp)
@@ -24,7 +24,7 @@ int main (int argc, char const *const *argv, char const *const *envp)
   PROG = "ucspitlsd" ;
   for (;;)
   {
-    int opt = subgetopt_r(argc, argv, "iK:I:SsJjYyk:Zzv:CVpx:", &l) ;
+    int opt = subgetopt_r(argc, argv, "iK:I:SsJjYyk:Zzv:CVpx:a:", &l) ;
     int r ;
     if (opt == -1) break ;
     r = tlsopts_common(&o, opt, l.arg) ;

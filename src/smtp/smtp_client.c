@@ -65,13 +65,13 @@ static int smtp_line_plain (char const *s, size_t n, size_t w)
 
 static int smtp_can_answer (smtp const *r)
 {
-  return r->phase == SMTP_PHASE_RELAY && !r->outstanding && !r->inreply
-    && iobuf_room(&r->cout) >= SMTP_MYREPLY ;
+  return r->io.phase == ADAPT_PHASE_RELAY && !r->outstanding && !r->inreply
+    && iobuf_room(&r->io.cout) >= SMTP_MYREPLY ;
 }
 
 void smtp_answer (smtp *r, char const *s)
 {
-  iobuf_put(&r->cout, s, strlen(s)) ;
+  iobuf_put(&r->io.cout, s, strlen(s)) ;
 }
 
  /* answer the line of len bytes ourselves, when our turn comes */
@@ -79,7 +79,7 @@ static int answer (smtp *r, size_t len, char const *text)
 {
   if (!smtp_can_answer(r)) return -1 ;
   smtp_answer(r, text) ;
-  r->cin.pos += len ;
+  r->io.cin.pos += len ;
   return 1 ;
 }
 
@@ -91,25 +91,25 @@ static int answer (smtp *r, size_t len, char const *text)
 static int starttls (smtp *r, char const *s, size_t len, size_t end, size_t w)
 {
   while (w < end && (s[w] == ' ' || s[w] == '\t')) w++ ;
-  if (r->tls) return answer(r, len, "503 5.5.1 TLS already active\r\n") ;
+  if (r->io.tls) return answer(r, len, "503 5.5.1 TLS already active\r\n") ;
   if (w < end) return answer(r, len, "501 5.5.4 Syntax: STARTTLS\r\n") ;
-  if (!r->tlsavail) return answer(r, len, "454 4.7.0 TLS not available\r\n") ;
-  if (iobuf_avail(&r->cin) > len)
+  if (!r->io.tlsavail) return answer(r, len, "454 4.7.0 TLS not available\r\n") ;
+  if (iobuf_avail(&r->io.cin) > len)
   {
     int e = answer(r, len, "554 5.5.1 Error: pipelined input after STARTTLS\r\n") ;
     if (e == 1) strerr_warnw("STARTTLS refused: the client sent more after it without waiting (command injection?)") ;
     return e ;
   }
-  r->stopread = 1 ;
+  r->io.stopread = 1 ;
   if (answer(r, len, "220 2.0.0 Ready to start TLS\r\n") < 0) return -1 ;
-  r->phase = SMTP_PHASE_GOAHEAD ;
+  r->io.phase = ADAPT_PHASE_GOAHEAD ;
   return -1 ;
 }
 
 static int command (smtp *r)
 {
-  char const *s = r->cin.s + r->cin.pos ;
-  size_t n = iobuf_avail(&r->cin) ;
+  char const *s = r->io.cin.s + r->io.cin.pos ;
+  size_t n = iobuf_avail(&r->io.cin) ;
   char const *nl = memchr(s, '\n', n < SMTP_LINEMAX ? n : SMTP_LINEMAX) ;
   size_t len, end, w ;
   unsigned int v ;
@@ -118,7 +118,7 @@ static int command (smtp *r)
     if (n < SMTP_LINEMAX) return 0 ;
     if (!smtp_can_answer(r)) return -1 ;
     smtp_answer(r, "500 5.5.2 Line too long\r\n") ;
-    r->cin.pos += SMTP_LINEMAX ;
+    r->io.cin.pos += SMTP_LINEMAX ;
     r->mode = SMTP_MODE_SKIP ;
     return 1 ;
   }
@@ -129,13 +129,13 @@ static int command (smtp *r)
   if (!smtp_line_plain(s, end, w))
     return answer(r, len, "500 5.5.2 Syntax error: a control character, a leading space or a character outside the command name\r\n") ;
   if (v == V_STARTTLS) return starttls(r, s, len, end, w) ;
-  if (r->required && !r->tls && (v == V_MAIL || v == V_RCPT || v == V_DATA || v == V_AUTH || v == V_BDAT))
+  if (r->io.required && !r->io.tls && (v == V_MAIL || v == V_RCPT || v == V_DATA || v == V_AUTH || v == V_BDAT))
     return answer(r, len, "530 5.7.0 Must issue a STARTTLS command first\r\n") ;
   /* CHUNKING is not offered: its chunks would have to be counted, not parsed */
   if (v == V_BDAT) return answer(r, len, "502 5.5.1 BDAT not implemented, use DATA\r\n") ;
-  if (iobuf_room(&r->sout) < len) return -1 ;
-  iobuf_put(&r->sout, s, len) ;
-  r->cin.pos += len ;
+  if (iobuf_room(&r->io.sout) < len) return -1 ;
+  iobuf_put(&r->io.sout, s, len) ;
+  r->io.cin.pos += len ;
   r->outstanding++ ;
   r->hold = v == V_EHLO ? SMTP_HOLD_EHLO : v == V_DATA ? SMTP_HOLD_DATA : v == V_AUTH ? SMTP_HOLD_AUTH : SMTP_HOLD_NONE ;
   return 1 ;
@@ -145,29 +145,29 @@ static int command (smtp *r)
 static int data (smtp *r)
 {
   int done = 0 ;
-  if (!iobuf_avail(&r->cin)) return 0 ;
-  r->cin.pos += smtp_data_scan(r, r->cin.s + r->cin.pos, iobuf_avail(&r->cin), &done) ;
+  if (!iobuf_avail(&r->io.cin)) return 0 ;
+  r->io.cin.pos += smtp_data_scan(r, r->io.cin.s + r->io.cin.pos, iobuf_avail(&r->io.cin), &done) ;
   if (done)
   {
     r->outstanding++ ;
     r->mode = SMTP_MODE_CMD ;
     return 1 ;
   }
-  return iobuf_avail(&r->cin) ? -1 : 0 ;
+  return iobuf_avail(&r->io.cin) ? -1 : 0 ;
 }
 
  /* one AUTH response line, any length: its reply may ask for another */
 static int authline (smtp *r)
 {
-  char const *s = r->cin.s + r->cin.pos ;
-  size_t n = iobuf_avail(&r->cin), room = iobuf_room(&r->sout) ;
+  char const *s = r->io.cin.s + r->io.cin.pos ;
+  size_t n = iobuf_avail(&r->io.cin), room = iobuf_room(&r->io.sout) ;
   size_t m = n < room ? n : room ;
   char const *nl = memchr(s, '\n', m) ;
   if (!n) return 0 ;
   if (!m) return -1 ;
   if (nl) m = nl - s + 1 ;
-  iobuf_put(&r->sout, s, m) ;
-  r->cin.pos += m ;
+  iobuf_put(&r->io.sout, s, m) ;
+  r->io.cin.pos += m ;
   if (nl)
   {
     r->outstanding++ ;
@@ -179,12 +179,12 @@ static int authline (smtp *r)
 
 static int skip (smtp *r)
 {
-  char const *s = r->cin.s + r->cin.pos ;
-  size_t n = iobuf_avail(&r->cin) ;
+  char const *s = r->io.cin.s + r->io.cin.pos ;
+  size_t n = iobuf_avail(&r->io.cin) ;
   char const *nl = memchr(s, '\n', n) ;
   if (!n) return 0 ;
-  if (!nl) { r->cin.pos += n ; return 0 ; }
-  r->cin.pos += nl - s + 1 ;
+  if (!nl) { r->io.cin.pos += n ; return 0 ; }
+  r->io.cin.pos += nl - s + 1 ;
   r->mode = SMTP_MODE_CMD ;
   return 1 ;
 }
@@ -196,7 +196,7 @@ int smtp_client_parse (smtp *r)
     int e ;
     /* the fresh server gets nothing before its greeting: some servers
        take early talkers for spammers */
-    if (r->phase != SMTP_PHASE_RELAY || r->hold || r->swallow) return 0 ;
+    if (r->io.phase != ADAPT_PHASE_RELAY || r->hold || r->swallow) return 0 ;
     switch (r->mode)
     {
       case SMTP_MODE_DATA : e = data(r) ; break ;

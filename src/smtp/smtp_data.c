@@ -30,7 +30,7 @@ enum
 
 static void put (smtp *r, char const *s, size_t n)
 {
-  iobuf_put(&r->sout, s, n) ;
+  iobuf_put(&r->io.sout, s, n) ;
 }
 
  /* a line ends: with CR LF, whatever the client ended it with */
@@ -44,7 +44,7 @@ static void eol (smtp *r, int bare)
  /* the bytes of a line up to its end, as they are */
 static size_t run (smtp *r, char const *s, size_t n)
 {
-  size_t room = iobuf_room(&r->sout), i = 0 ;
+  size_t room = iobuf_room(&r->io.sout), i = 0 ;
   if (n > room) n = room ;
   while (i < n && s[i] != '\r' && s[i] != '\n') i++ ;
   put(r, s, i) ;
@@ -54,7 +54,7 @@ static size_t run (smtp *r, char const *s, size_t n)
 size_t smtp_data_scan (smtp *r, char const *s, size_t n, int *done)
 {
   size_t i = 0 ;
-  while (i < n && iobuf_room(&r->sout) >= DATA_STEPMAX)
+  while (i < n && iobuf_room(&r->io.sout) >= DATA_STEPMAX)
   {
     char c = s[i] ;
     switch (r->dstate)

@@ -44,15 +44,15 @@ static int hassep (char const *s, size_t n)  /* "250-" or "250 " */
 static void putline (smtp *r, char const *s, size_t n, char sep)
 {
   size_t k = hassep(s, n) ? 4 : 3 ;
-  if (n < 4) { iobuf_put(&r->cout, s, n) ; return ; }
-  iobuf_put(&r->cout, s, 3) ;
-  iobuf_put(&r->cout, &sep, 1) ;
-  iobuf_put(&r->cout, s + k, n - k) ;
+  if (n < 4) { iobuf_put(&r->io.cout, s, n) ; return ; }
+  iobuf_put(&r->io.cout, s, 3) ;
+  iobuf_put(&r->io.cout, &sep, 1) ;
+  iobuf_put(&r->io.cout, s + k, n - k) ;
 }
 
 static int addtls (smtp const *r)
 {
-  return !r->tls && r->tlsavail ;
+  return !r->io.tls && r->io.tlsavail ;
 }
 
  /* the EHLO reply is one line late: a line is sent when the next kept
@@ -113,10 +113,10 @@ static int line (smtp *r, char const *s, size_t n, int cut)
 {
   int final = isfinal(s, n) ;
   if (!r->inreply) begin(r, s, n) ;
-  if (iobuf_room(&r->cout) < r->pendlen + n + SMTP_MYREPLY) return 0 ;
+  if (iobuf_room(&r->io.cout) < r->pendlen + n + SMTP_MYREPLY) return 0 ;
   if (r->rtype == R_EHLO) ehlo(r, s, n, final, cut) ;
-  else if (r->rtype == R_NORMAL) iobuf_put(&r->cout, s, n) ;
-  r->sin.pos += n ;
+  else if (r->rtype == R_NORMAL) iobuf_put(&r->io.cout, s, n) ;
+  r->io.sin.pos += n ;
   if (final) done(r, n >= 3 ? s : "000") ;
   else r->inreply = 1 ;
   return 1 ;
@@ -126,14 +126,14 @@ void smtp_server_parse (smtp *r)
 {
   for (;;)
   {
-    char *s = r->sin.s + r->sin.pos ;
-    size_t n = iobuf_avail(&r->sin) ;
+    char *s = r->io.sin.s + r->io.sin.pos ;
+    size_t n = iobuf_avail(&r->io.sin) ;
     char const *nl = memchr(s, '\n', n) ;
     if (!n) break ;
     if (r->cutting)
     {
       /* the rest of a line that was cut */
-      r->sin.pos += nl ? (size_t)(nl - s) + 1 : n ;
+      r->io.sin.pos += nl ? (size_t)(nl - s) + 1 : n ;
       if (nl) r->cutting = 0 ;
       continue ;
     }
@@ -144,7 +144,7 @@ void smtp_server_parse (smtp *r)
     }
     /* too long to hold: its head stands for it, the tail is skipped;
        the head is made once there is room for it, so line() takes it */
-    if (n < SMTP_RLINEMAX || iobuf_room(&r->cout) < r->pendlen + SMTP_RLINEMAX + SMTP_MYREPLY) break ;
+    if (n < SMTP_RLINEMAX || iobuf_room(&r->io.cout) < r->pendlen + SMTP_RLINEMAX + SMTP_MYREPLY) break ;
     s[SMTP_RLINEMAX - 2] = '\r' ;
     s[SMTP_RLINEMAX - 1] = '\n' ;
     line(r, s, SMTP_RLINEMAX, 1) ;

@@ -111,6 +111,9 @@ extern char const *tls_suite_name (unsigned int) ;
 extern unsigned int tls_suite_overhead (unsigned int) ;  /* AEAD bytes per record */
 extern unsigned int tls_suite_bits (unsigned int) ;  /* the cipher's key size */
 extern char const *tls_peer_role ;  /* "CLIENT" on the server, "SERVER" on the client */
+ /* tls_alpn.c: strict ALPN (-a, checked by opts.c) and its fact */
+extern void tls_alpn_setup (br_ssl_engine_context *, char const *) ;
+extern void tls_alpn_fact (br_ssl_engine_context *, facts *) ;
 extern char const *tls_error_name (int) ;
 extern char const *tls_error_text (int) ;
 extern char const *tls_fail_reason ;  /* set by policy code that knows better than the error code */

@@ -41,6 +41,7 @@ static void handshake_done (tlsloop *l, tlsready_func *ready, void *ctx)
   }
   l->overhead = tls_suite_overhead(sp.cipher_suite) ;
   tlsloop_copy_sni(l) ;
+  tls_alpn_fact(l->eng, f) ;
   if (l->x) tlsx509_facts(l->x, f) ;
   if (tls_session_done && !(*tls_session_done)(l->eng, f)) tlsloop_die_tls(l, "TLS handshake failed: ", tls_fail_reason, 0) ;
   explicit_bzero(&sp, sizeof(sp)) ;  /* it holds the master secret */

@@ -134,6 +134,7 @@ void tls_server_run (tlsopts const *o, tlsfds const *fds, tlsready_func *ready, 
   tls_hello_want = 1 ;
   tls_engine_setup(&sc->eng, 1, s.buf) ;
   br_ssl_server_set_policy(sc, &key_policy_ctx) ;
+  if (o->alpn) tls_alpn_setup(&sc->eng, o->alpn) ;
   if (o->clientcert)
   {
     tlsx509_init(&xc, &anchors) ;

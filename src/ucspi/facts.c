@@ -28,7 +28,7 @@
 
 static char const *const names[] =
 {
-  "SSL_PROTOCOL", "SSL_CIPHER", "SSL_TLS_SNI_SERVERNAME", "SSL_PEER_CERT_HASH", "SSL_PEER_CERT_SUBJECT",
+  "SSL_PROTOCOL", "SSL_CIPHER", "SSL_TLS_SNI_SERVERNAME", "SSL_ALPN_PROTOCOL", "SSL_PEER_CERT_HASH", "SSL_PEER_CERT_SUBJECT",
   "SSL_CIPHER_USEKEYSIZE", "SSL_CIPHER_ALGKEYSIZE", "SSL_SESSION_ID", "SSL_VERSION_LIBRARY", "SSL_PADDING",
   "SSL_SERVER_VERIFY", "SSL_SERVER_DANE", 0
 } ;
@@ -177,6 +177,7 @@ size_t facts_block (facts const *f, char *s)
   add(&b, 0, "SSL_CIPHER_USEKEYSIZE", bits, 0, 0) ;
   add(&b, 0, "SSL_CIPHER_ALGKEYSIZE", bits, 0, 0) ;
   add(&b, 0, "SSL_TLS_SNI_SERVERNAME", f->sni, 1, 0) ;
+  add(&b, 0, "SSL_ALPN_PROTOCOL", f->alpn, 1, 0) ;
   add(&b, 0, "SSL_PEER_CERT_HASH", f->hash, 0, 0) ;
   add(&b, 0, "SSL_PEER_CERT_SUBJECT", f->subject, 0, 0) ;
   if (f->role)

@@ -15,6 +15,19 @@ static int ms (char const *s, unsigned int *u)
   return n && !s[n] && *u <= INT_MAX ;
 }
 
+ /* -a: names of 1 to 255 bytes (RFC 7301), comma-separated */
+static int alpn_valid (char const *list)
+{
+  size_t n = 0, len = 0 ;
+  for (char const *s = list ; ; s++)
+  {
+    if (*s && *s != ',') { len++ ; continue ; }
+    if (!len || len > 255 || ++n > UCSPITLS_ALPN_MAX) return 0 ;
+    if (!*s) return 1 ;
+    len = 0 ;
+  }
+}
+
  /* 1: taken; 0: not a shared option; -1: bad argument */
 int tlsopts_common (tlsopts *o, int opt, char const *arg)
 {
@@ -31,6 +44,7 @@ int tlsopts_common (tlsopts *o, int opt, char const *arg)
     case 'Z' : o->keepenv = 1 ; return 1 ;
     case 'z' : o->keepenv = 0 ; return 1 ;
     case 'C' : o->check = 1 ; return 1 ;
+    case 'a' : if (!alpn_valid(arg)) return -1 ; o->alpn = arg ; return 1 ;
     case 'v' : if (!ms(arg, &u) || u > 2) return -1 ; o->verbosity = u ; return 1 ;
     default : return 0 ;
   }

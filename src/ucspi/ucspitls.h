@@ -51,10 +51,12 @@ struct tlsopts_s
   char const *peer ;             /* for the log lines: IP:PORT or NULL */
   char const *peerenv ;          /* for prog, when the launcher gave no TCPREMOTEIP: peer_env's strings */
   size_t peerenvlen ;
+  char const *alpn ;             /* -a: the ALPN names, comma-separated; NULL: no ALPN */
 } ;
 #define TLSOPTS_ZERO { .kto = UCSPITLS_DEFAULT_KTO, .ito = 0, .verbosity = 1, .closenotify = 0, .strict_eof = 0, .immediate = 0, .keepenv = 0, .clientcert = 0, .snilevel = 1, .check = 0, .setids = 0, .noverify = 0, .uid = 0, .gid = 0, .servername = 0, .peer = 0 }
 
 extern int tlsopts_common (tlsopts *, int, char const *) ;
+#define UCSPITLS_ALPN_MAX 16  /* names in an -a list */
 
  /* TLS_UID, TLS_GID: ids.c */
 
@@ -101,6 +103,7 @@ struct facts_s
   char const *policy ;          /* the client's policy, for the log line: "pkix", "dane", "none" */
   char verify[64] ;             /* SSL_SERVER_VERIFY: "SUCCESS", "NONE", "FAILED:why"; "" on the server */
   char dane[16] ;               /* SSL_SERVER_DANE: the matching record's "usage selector mtype" */
+  char alpn[256] ;              /* the ALPN protocol selected; "" when none */
 } ;
 
 #define FACTS_BLOCK_MAX 4096

@@ -1,6 +1,6 @@
 /* ISC license. */
 
-/* fuzz-smtp: starttls-smtpd's relay (src/smtp), which reads the SMTP
+/* fuzz-smtp: starttls-smtpd's relay (src/smtp, src/adapt), which reads the SMTP
    client (a peer), the real server, and the facts block of the UCSPI-TLS
    server above it. Three modes, chosen by the first byte:
      - the DATA body (smtp_data_scan), fed in chunks, with the server's
@@ -21,7 +21,7 @@
        line there would be glued to the next reply); when the relay goes
        ahead with STARTTLS it holds no client byte past the STARTTLS
        line and reads no more (RFC 3207: no injected command survives);
-     - the facts block (smtp_facts_filter, smtp_env), against a model:
+     - the facts block (adapt_facts_filter, adapt_env), against a model:
        only names of SSL_ and letters, digits, underscores are kept, the
        first of each name, in order, with a warning for each other string
        dropped; the server's environment is ours less the UCSPI-TLS
@@ -115,19 +115,19 @@ static void fuzz_data (uint8_t const *data, size_t size)
   memset(&r, 0, sizeof(r)) ;
   r.mode = SMTP_MODE_DATA ;
   r.dstate = SMTP_DATA_BOL ;
-  iobuf_new(&r.sout, cap) ;
+  iobuf_new(&r.io.sout, cap) ;
   while (i < size && !done)
   {
     size_t chunk = 1 + (k * 7 + i) % 97, took ;
     if (chunk > size - i) chunk = size - i ;
     took = smtp_data_scan(&r, body + i, chunk, &done) ;
     check(took <= chunk) ;
-    iobuf_ok(&r.sout) ;
+    iobuf_ok(&r.io.sout) ;
     i += took ;
      /* the server reads some; all when the relay could take nothing */
-    drain(&r.sout, took ? 1 + (k * 13 + i) % (cap + 1) : cap, got, &glen, 4 * size + 16) ;
+    drain(&r.io.sout, took ? 1 + (k * 13 + i) % (cap + 1) : cap, got, &glen, 4 * size + 16) ;
   }
-  drain(&r.sout, cap, got, &glen, 4 * size + 16) ;
+  drain(&r.io.sout, cap, got, &glen, 4 * size + 16) ;
   end = model_data(body, size, want, &wlen) ;
   if (done)
   {
@@ -141,7 +141,7 @@ static void fuzz_data (uint8_t const *data, size_t size)
     model_data(body, size + 2, want, &wlen) ;
     check(glen <= wlen && !memcmp(got, want, glen)) ;
   }
-  free(r.sout.s) ;
+  free(r.io.sout.s) ;
   free(want) ; free(got) ; free(body) ;
 }
 
@@ -152,16 +152,16 @@ static void fuzz_relay (uint8_t const *data, size_t size)
   size_t coutline = 0 ;
   if (size < 1) return ;
   memset(&r, 0, sizeof(r)) ;
-  r.required = data[0] & 1 ;
-  r.tlsavail = !!(data[0] & 2) ;
-  r.tls = !!(data[0] & 4) ;
+  r.io.required = data[0] & 1 ;
+  r.io.tlsavail = !!(data[0] & 2) ;
+  r.io.tls = !!(data[0] & 4) ;
   r.outstanding = 1 ;   /* the greeting */
-  iobuf_new(&r.cin, SMTP_CIN) ;
-  iobuf_new(&r.sout, SMTP_SOUT) ;
-  iobuf_new(&r.sin, SMTP_SIN) ;
-  iobuf_new(&r.cout, SMTP_COUT) ;
+  iobuf_new(&r.io.cin, SMTP_CIN) ;
+  iobuf_new(&r.io.sout, SMTP_SOUT) ;
+  iobuf_new(&r.io.sin, SMTP_SIN) ;
+  iobuf_new(&r.io.cout, SMTP_COUT) ;
   data++ ; size-- ;
-  while (size >= 2 && r.phase == SMTP_PHASE_RELAY)
+  while (size >= 2 && r.io.phase == ADAPT_PHASE_RELAY)
   {
     unsigned int op = data[0] & 3 ;
     size_t n = data[1] ;
@@ -171,7 +171,7 @@ static void fuzz_relay (uint8_t const *data, size_t size)
        /* bytes from the input; with bit 2, those bytes 32 times over,
           so that a line can be longer than an input */
       static char rep[255 * 32] ;
-      iobuf *b = op ? &r.sin : &r.cin ;
+      iobuf *b = op ? &r.io.sin : &r.io.cin ;
       char const *src = (char const *)data ;
       size_t m ;
       if (n > size) n = size ;
@@ -182,32 +182,32 @@ static void fuzz_relay (uint8_t const *data, size_t size)
         src = rep ; m = 32 * n ;
       }
       data += n ; size -= n ;
-      if (!op && r.stopread) m = 0 ;   /* never read again */
+      if (!op && r.io.stopread) m = 0 ;   /* never read again */
       if (m > iobuf_room(b)) m = iobuf_room(b) ;
       if (m) iobuf_put(b, src, m) ;
     }
-    else if (op == 2) drain(&r.sout, n * 64 + 1, 0, 0, 0) ;
+    else if (op == 2) drain(&r.io.sout, n * 64 + 1, 0, 0, 0) ;
     else
     {
        /* the client reads: its lines */
       size_t m = n * 64 + 1 ;
-      if (m > iobuf_avail(&r.cout)) m = iobuf_avail(&r.cout) ;
+      if (m > iobuf_avail(&r.io.cout)) m = iobuf_avail(&r.io.cout) ;
       for (size_t i = 0 ; i < m ; i++)
       {
         coutline++ ;
         check(coutline <= SMTP_RLINEMAX) ;
-        if (r.cout.s[r.cout.pos + i] == '\n') coutline = 0 ;
+        if (r.io.cout.s[r.io.cout.pos + i] == '\n') coutline = 0 ;
       }
-      drain(&r.cout, m, 0, 0, 0) ;
+      drain(&r.io.cout, m, 0, 0, 0) ;
     }
     smtp_server_parse(&r) ;
     smtp_client_parse(&r) ;
-    iobuf_ok(&r.cin) ; iobuf_ok(&r.sout) ; iobuf_ok(&r.sin) ; iobuf_ok(&r.cout) ;
-    if (r.phase == SMTP_PHASE_GOAHEAD) check(r.stopread && !iobuf_avail(&r.cin) && r.tlsavail && !r.tls) ;
+    iobuf_ok(&r.io.cin) ; iobuf_ok(&r.io.sout) ; iobuf_ok(&r.io.sin) ; iobuf_ok(&r.io.cout) ;
+    if (r.io.phase == ADAPT_PHASE_GOAHEAD) check(r.io.stopread && !iobuf_avail(&r.io.cin) && r.io.tlsavail && !r.io.tls) ;
      /* what waits for the client is whole lines */
-    if (iobuf_avail(&r.cout)) check(r.cout.s[r.cout.len - 1] == '\n') ;
+    if (iobuf_avail(&r.io.cout)) check(r.io.cout.s[r.io.cout.len - 1] == '\n') ;
   }
-  free(r.cin.s) ; free(r.sout.s) ; free(r.sin.s) ; free(r.cout.s) ;
+  free(r.io.cin.s) ; free(r.io.sout.s) ; free(r.io.sin.s) ; free(r.io.cout.s) ;
 }
 
  /* the model of the facts */
@@ -238,7 +238,7 @@ static void fuzz_facts (uint8_t const *data, size_t size)
   size_t len = size + 1, wl = 0, nk = 0, drops = 0, n, j ;
   check(block && want && kept) ;
   memcpy(block, data, size) ;
-  block[size] = 0 ;   /* its strings whole, as smtp_ctl.c gives them */
+  block[size] = 0 ;   /* its strings whole, as adapt_ctl.c gives them */
   for (size_t i = 0 ; i < len ; i += strlen(block + i) + 1)
   {
     char const *s = block + i ;
@@ -251,9 +251,9 @@ static void fuzz_facts (uint8_t const *data, size_t size)
     wl += strlen(s) + 1 ;
   }
   warnings = 0 ;
-  n = smtp_facts_filter(block, len) ;
+  n = adapt_facts_filter(block, len) ;
   check(n == wl && !memcmp(block, want, wl) && warnings == drops) ;
-  e = smtp_env(envp, block, n) ;
+  e = adapt_env(envp, block, n) ;
   j = 0 ;
   for (char const *const *p = envp ; *p ; p++)
   {

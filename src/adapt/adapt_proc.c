@@ -1,8 +1,8 @@
 /* ISC license. */
 
-/* smtp_proc.c: the real server's processes. One runs in plaintext; at
+/* adapt_proc.c: the real server's processes. One runs in plaintext; at
    the switch it is ended and a fresh one runs on the TLS stream, with
-   the facts in its environment (smtp_facts.c). Each gets its stdin and
+   the facts in its environment (adapt_facts.c). Each gets its stdin and
    stdout on pipes from us, and no fd of ours. */
 
 #include <signal.h>
@@ -16,12 +16,12 @@
 #include <skalibs/strerr.h>
 
 #include "ucspitls.h"
-#include "smtp-internal.h"
+#include "adapt-internal.h"
 
-void smtp_proc_spawn (smtpd *c)
+void adapt_proc_spawn (adapt *c)
 {
   int in[2], out[2] ;
-  char const **env = smtp_env(c->envp, c->block, c->blocklen) ;
+  char const **env = adapt_env(c->envp, c->block, c->blocklen) ;
   if (pipecoe(in) == -1 || pipecoe(out) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "create pipes") ;
   c->pid = fork() ;
   if (c->pid == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "fork") ;
@@ -39,22 +39,22 @@ void smtp_proc_spawn (smtpd *c)
   c->sr = out[0] ;
 }
 
-void smtp_proc_close (smtpd *c)
+void adapt_proc_close (adapt *c)
 {
   if (c->sw >= 0) fd_close(c->sw) ;
   if (c->sr >= 0) fd_close(c->sr) ;
   c->sw = c->sr = -1 ;
 }
 
-void smtp_proc_end (smtpd *c)
+void adapt_proc_end (adapt *c)
 {
-  smtp_proc_close(c) ;
+  adapt_proc_close(c) ;
   kill(c->pid, SIGTERM) ;
-  smtp_proc_reap_old(c, 1) ;
+  adapt_proc_reap_old(c, 1) ;
   wait_pid(c->pid, 0) ;
 }
 
-void smtp_proc_reap_old (smtpd *c, int now)
+void adapt_proc_reap_old (adapt *c, int now)
 {
   int wstat ;
   if (!c->oldpid) return ;
@@ -63,11 +63,11 @@ void smtp_proc_reap_old (smtpd *c, int now)
 }
 
  /* the session is over: the server's exit code is ours */
-void smtp_proc_finish (smtpd *c)
+void adapt_proc_finish (adapt *c)
 {
   int wstat ;
-  smtp_proc_close(c) ;
-  smtp_proc_reap_old(c, 1) ;
+  adapt_proc_close(c) ;
+  adapt_proc_reap_old(c, 1) ;
   if (wait_pid(c->pid, &wstat) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "wait for the server") ;
   _exit(WIFEXITED(wstat) ? WEXITSTATUS(wstat) : UCSPITLS_EXIT_SYS) ;
 }

@@ -1,10 +1,10 @@
 /* ISC license. */
 
-/* smtp_ctl.c: the UCSPI-TLS side of starttls-smtpd, written for any
+/* adapt_ctl.c: the UCSPI-TLS side of the adapters, written for any
    UCSPI-TLS server. After 'Y' the facts block ends at its empty string:
    sslserver -n never closes the control channel after it, and an end of
    file before it means that the handshake failed. The block may be as
-   long as SMTP_FACTSMAX: sslserver's carries PEM certificates. Under
+   long as ADAPT_FACTSMAX: sslserver's carries PEM certificates. Under
    sslserver without -n, TLS is on before we run (SSL_PROTOCOL is set)
    although the three SSL*FD variables are there: then there is no
    STARTTLS to give. */
@@ -23,13 +23,13 @@
 #include <skalibs/types.h>
 
 #include "ucspitls.h"
-#include "smtp-internal.h"
+#include "adapt-internal.h"
 
  /* TLS is on already, on fds 0 and 1: sslserver without -n sets the
     three variables all the same, SSLREADFD and SSLWRITEFD naming fds
     that it has moved to 0 and 1. None of them is ours to use, or the
     server's to inherit; STARTTLS is answered as inside TLS */
-static void tls_on (smtpd *c)
+static void tls_on (adapt *c)
 {
   static char const *const vars[3] = { "SSLCTLFD", "SSLREADFD", "SSLWRITEFD" } ;
   for (unsigned int i = 0 ; i < 3 ; i++)
@@ -40,7 +40,7 @@ static void tls_on (smtpd *c)
     if (n && !s[n] && u > 2 && u <= INT_MAX && fcntl((int)u, F_GETFD) != -1 && coe((int)u) == -1)
       strerr_diefusys(UCSPITLS_EXIT_SYS, "set close-on-exec on ", vars[i]) ;
   }
-  c->r.tls = 1 ;
+  c->r->tls = 1 ;
 }
 
 static int getfd (char const *const *envp, char const *var, int *fd)
@@ -57,7 +57,7 @@ static int getfd (char const *const *envp, char const *var, int *fd)
 }
 
  /* SSLCTLFD, SSLREADFD, SSLWRITEFD: all three, or no TLS */
-static int ucspitls (smtpd *c)
+static int ucspitls (adapt *c)
 {
   int a = getfd(c->envp, "SSLCTLFD", &c->ctl) ;
   int b = getfd(c->envp, "SSLREADFD", &c->tlsr) ;
@@ -65,7 +65,7 @@ static int ucspitls (smtpd *c)
   return a && b && d ;
 }
 
-void smtp_ctl_setup (smtpd *c)
+void adapt_ctl_setup (adapt *c)
 {
   if (env_get2(c->envp, "SSL_PROTOCOL")) tls_on(c) ;
   else if (ucspitls(c))
@@ -73,40 +73,40 @@ void smtp_ctl_setup (smtpd *c)
     if (coe(c->ctl) == -1 || coe(c->tlsr) == -1 || coe(c->tlsw) == -1
      || ndelay_on(c->ctl) == -1 || ndelay_on(c->tlsr) == -1 || ndelay_on(c->tlsw) == -1)
       strerr_diefusys(UCSPITLS_EXIT_SYS, "set up the UCSPI-TLS fds") ;
-    c->r.tlsavail = 1 ;
+    c->r->tlsavail = 1 ;
   }
   else strerr_warnw("not run under a UCSPI-TLS server (no SSLCTLFD, SSLREADFD, SSLWRITEFD): STARTTLS is not offered") ;
 }
 
-void smtp_ctl_ask (smtpd *c)
+void adapt_ctl_ask (adapt *c)
 {
   if (fd_write(c->ctl, "Y", 1) != 1)
   {
-    smtp_proc_end(c) ;
-    strerr_diefusys(SMTP_EXIT_HANDSHAKE, "write to the control channel") ;
+    adapt_proc_end(c) ;
+    strerr_diefusys(ADAPT_EXIT_HANDSHAKE, "write to the control channel") ;
   }
-  c->r.phase = SMTP_PHASE_HANDSHAKE ;
+  c->r->phase = ADAPT_PHASE_HANDSHAKE ;
   c->blocklen = c->blockend = 0 ;
 }
 
  /* no TLS, and nothing may go out in plaintext any more */
-static void tls_failed (smtpd *, char const *) __attribute__((noreturn)) ;
-static void tls_failed (smtpd *c, char const *why)
+static void tls_failed (adapt *, char const *) __attribute__((noreturn)) ;
+static void tls_failed (adapt *c, char const *why)
 {
-  smtp_proc_end(c) ;
-  strerr_dief(SMTP_EXIT_HANDSHAKE, why) ;
+  adapt_proc_end(c) ;
+  strerr_dief(ADAPT_EXIT_HANDSHAKE, why) ;
 }
 
  /* the block is whole: TLS is up. The plaintext server is ended, the
     connection is the TLS layer's, a fresh server starts on the stream */
-static void switch_tls (smtpd *c)
+static void switch_tls (adapt *c)
 {
-  smtp *r = &c->r ;
+  relay *r = c->r ;
   int devnull ;
   fd_close(c->ctl) ;
   c->ctl = -1 ;
-  c->blocklen = smtp_facts_filter(c->block, c->blockend) ;
-  smtp_proc_close(c) ;
+  c->blocklen = adapt_facts_filter(c->block, c->blockend) ;
+  adapt_proc_close(c) ;
   kill(c->pid, SIGTERM) ;
   c->oldpid = c->pid ;
   devnull = open2("/dev/null", O_RDWR) ;
@@ -115,21 +115,17 @@ static void switch_tls (smtpd *c)
   if (devnull > 1) fd_close(devnull) ;
   c->cr = c->tlsr ;
   c->cw = c->tlsw ;
-  smtp_proc_spawn(c) ;
+  adapt_proc_spawn(c) ;
   r->cin.pos = r->cin.len = 0 ;
   r->sin.pos = r->sin.len = 0 ;
   r->sout.pos = r->sout.len = 0 ;
   r->tls = 1 ;
   r->stopread = 0 ;
-  r->phase = SMTP_PHASE_RELAY ;
-  r->outstanding = 1 ;
-  r->swallow = 1 ;
-  r->inreply = r->cutting = 0 ;
-  r->hold = SMTP_HOLD_NONE ;
-  r->mode = SMTP_MODE_CMD ;
+  r->phase = ADAPT_PHASE_RELAY ;
+  c->proto->switched(r) ;
 }
 
-int smtp_ctl_read (smtpd *c)
+int adapt_ctl_read (adapt *c)
 {
   ssize_t r = fd_read(c->ctl, c->block + c->blocklen, sizeof(c->block) - c->blocklen) ;
   if (r < 0 && error_isagain(errno)) return 0 ;

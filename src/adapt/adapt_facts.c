@@ -1,6 +1,6 @@
 /* ISC license. */
 
-/* smtp_facts.c: the facts block that the UCSPI-TLS server sends after
+/* adapt_facts.c: the facts block that the UCSPI-TLS server sends after
    'Y', and the real server's environment. The block comes from another
    process, which may be compromised: only names of the UCSPI-TLS fact
    family, SSL_ and letters, digits or underscores, reach the server, so
@@ -15,7 +15,7 @@
 #include <skalibs/strerr.h>
 
 #include "ucspitls.h"
-#include "smtp-internal.h"
+#include "adapt-internal.h"
 
 static size_t namelen (char const *s)
 {
@@ -47,7 +47,7 @@ static void dropped (char const *s, size_t n)
   strerr_warnw("dropped from the facts block: ", name, n > 64 ? "..." : "", " (not an SSL_ name)") ;
 }
 
-size_t smtp_facts_filter (char *block, size_t len)
+size_t adapt_facts_filter (char *block, size_t len)
 {
   size_t w = 0 ;
   for (size_t i = 0 ; i < len ; )
@@ -80,7 +80,7 @@ static int named (char const *s, char const *block, size_t len)
   return 0 ;
 }
 
-char const **smtp_env (char const *const *envp, char const *block, size_t len)
+char const **adapt_env (char const *const *envp, char const *block, size_t len)
 {
   size_t n = env_len(envp) + 1, k = 0 ;
   char const **e ;

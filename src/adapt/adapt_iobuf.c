@@ -1,13 +1,13 @@
 /* ISC license. */
 
-/* smtp_iobuf.c: the relay's linear buffers. Bytes are taken from the
+/* adapt_iobuf.c: the relay's linear buffers. Bytes are taken from the
    front and added at the back; the front is reclaimed by moving what is
    left down, which is cheap at these sizes and keeps every line in one
    piece for the parsers. */
 
 #include <string.h>
 
-#include "smtp-internal.h"
+#include "adapt-internal.h"
 
 void iobuf_compact (iobuf *b)
 {

@@ -1,0 +1,42 @@
+/* ISC license. */
+
+/* tls_alpn.c: strict ALPN (RFC 7301), -a name[,name...]. The ALPACA
+   attacks (USENIX Security 2021) redirect a client's TLS connection to a
+   server of another protocol that holds a certificate for the same name;
+   a server that refuses a client whose ALPN offer names none of its
+   protocols, and a client that refuses a server that selects a protocol
+   other than its own, close that door. BearSSL does both with
+   BR_OPT_FAIL_ON_ALPN_MISMATCH; a client that sends no ALPN at all is
+   served, as RFC 7301 has it (most mail clients send none). */
+
+#include <string.h>
+
+#include <bearssl.h>
+
+#include "ucspitls.h"
+#include "tls-internal.h"
+
+
+static char alpnbuf[UCSPITLS_ALPN_MAX * 256] ;
+static char const *alpnnames[UCSPITLS_ALPN_MAX] ;
+
+void tls_alpn_setup (br_ssl_engine_context *eng, char const *list)
+{
+  size_t n = 0, len = strlen(list) ;
+  if (len >= sizeof(alpnbuf)) return ;  /* opts.c let no such list through */
+  memcpy(alpnbuf, list, len + 1) ;
+  alpnnames[n++] = alpnbuf ;
+  for (char *s = alpnbuf ; *s && n < UCSPITLS_ALPN_MAX ; s++)
+    if (*s == ',') { *s = 0 ; alpnnames[n++] = s + 1 ; }
+  br_ssl_engine_set_protocol_names(eng, alpnnames, n) ;
+  br_ssl_engine_add_flags(eng, BR_OPT_FAIL_ON_ALPN_MISMATCH) ;
+}
+
+void tls_alpn_fact (br_ssl_engine_context *eng, facts *f)
+{
+  char const *p = br_ssl_engine_get_selected_protocol(eng) ;
+  size_t n = p ? strlen(p) : 0 ;
+  if (n >= sizeof(f->alpn)) n = sizeof(f->alpn) - 1 ;
+  if (n) memcpy(f->alpn, p, n) ;
+  f->alpn[n] = 0 ;
+}
