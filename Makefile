@@ -146,6 +146,8 @@ $(MUSL_DIR)/obj/%.o: src/%.c $(MUSL_DIR)/prefix/skalibs.src $(MUSL_DIR)/prefix/b
 $(call musl_o,$(COMMON) $(SERVER) $(CLIENT) $(SMTPD)): src/ucspi/ucspitls.h
 $(call musl_o,$(TLS) src/tls/tls_server.o src/tls/tls_client.o): src/tls/tls-internal.h
 $(call musl_o,$(SMTPD)): src/smtp/smtp-internal.h src/adapt/adapt-internal.h
+$(MUSL_DIR)/obj/ucspi/version.o: MUSL_CPPFLAGS += -DUCSPITLS_VERSION='"$(VERSION)"'
+$(MUSL_DIR)/obj/ucspi/version.o: package/info
 $(call musl_o,$(POP3D)): src/pop3/pop3-internal.h src/adapt/adapt-internal.h
 $(call musl_o,$(IMAPD)): src/imap/imap-internal.h src/adapt/adapt-internal.h
 

@@ -21,8 +21,8 @@
        with a warning
      - tlsopts_ids: TLS_UID and TLS_GID, both or neither, each a decimal
        unsigned int with nothing after it; anything else dies 96
-     - peer(), the "IP:PORT" of the log line, from TCPREMOTEIP and
-       TCPREMOTEPORT of any length
+     - peer_string, the "IP:PORT" of the log lines, from TCPREMOTEIP and
+       TCPREMOTEPORT, or REMOTE_ADDR and REMOTE_PORT, of any length
    Input: a flags byte, then environment strings separated by NUL bytes,
    then (after 0xff 0x00 0xff, if there is one) the facts block. */
 
@@ -49,7 +49,8 @@ static int model_is (char const *s, char const *name)
 
 static int model_confvar (char const *s)
 {
-  static char const *const v[] = { "CERTFILE", "KEYFILE", "CAFILE", "CADIR", "TLS_UID", "TLS_GID", "TLSA", 0 } ;
+  static char const *const v[] = { "CERTFILE", "KEYFILE", "CAFILE", "CADIR", "TLS_UID", "TLS_GID",
+    "TLS_SESSION_CACHE", "TLS_SESSION_LIFETIME", "TLS_SESSION_FILE", "TLSA", 0 } ;
   for (char const *const *p = v ; *p ; p++) if (model_is(s, *p)) return 1 ;
   return !strncmp(s, "CERTFILE:", 9) || !strncmp(s, "KEYFILE:", 8) ;
 }
@@ -58,7 +59,7 @@ static int model_factvar (char const *s)
 {
   static char const *const v[] =
   {
-    "SSL_PROTOCOL", "SSL_CIPHER", "SSL_TLS_SNI_SERVERNAME", "SSL_PEER_CERT_HASH", "SSL_PEER_CERT_SUBJECT",
+    "SSL_PROTOCOL", "SSL_CIPHER", "SSL_TLS_SNI_SERVERNAME", "SSL_ALPN_PROTOCOL", "SSL_PEER_CERT_HASH", "SSL_PEER_CERT_SUBJECT",
     "SSL_CIPHER_USEKEYSIZE", "SSL_CIPHER_ALGKEYSIZE", "SSL_SESSION_ID", "SSL_VERSION_LIBRARY", "SSL_PADDING",
     "SSL_CLIENT_S_DN", "SSL_CLIENT_S_DN_CN", "SSL_CLIENT_S_DN_Email", "SSL_CLIENT_I_DN", "SSL_CLIENT_M_SERIAL",
     "SSL_CLIENT_V_START", "SSL_CLIENT_V_END",
@@ -72,6 +73,26 @@ static int model_factvar (char const *s)
 static int model_ctlvar (char const *s)
 {
   return !strncmp(s, "SSLCTLFD=", 9) || !strncmp(s, "SSLREADFD=", 10) || !strncmp(s, "SSLWRITEFD=", 11) ;
+}
+
+ /* "IP:PORT", "[IPv6]:PORT" or "IP" into out, if ip is set, not
+    empty, plain (peer.c's rule) and fits its 128 bytes */
+static int model_plain (char const *s)
+{
+  for (; *s ; s++) if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f || *s == '(' || *s == ')') return 0 ;
+  return 1 ;
+}
+
+static int model_peer (char const *ip, char const *port, char *out)
+{
+  size_t n, m ;
+  int six ;
+  if (!ip || !*ip || !model_plain(ip) || (port && !model_plain(port))) return 0 ;
+  n = strlen(ip) ; m = port ? strlen(port) : 0 ;
+  if (n + m + 4 > 128) return 0 ;
+  six = port && strchr(ip, ':') ;
+  sprintf(out, "%s%s%s%s%s", six ? "[" : "", ip, six ? "]" : "", port ? ":" : "", port ? port : "") ;
+  return 1 ;
 }
 
  /* printable ASCII, or UTF-8 (RFC 3629: shortest form, no surrogate,
@@ -127,6 +148,8 @@ static int model_id (char const *s, unsigned int *u)
 }
 
  /* ucspitlsd's main is not run here: these are never called */
+char const *const *proxy_start (tlsopts const *o, char const *const *e, int fd, int on, char const *r) { (void)o ; (void)e ; (void)fd ; (void)on ; (void)r ; abort() ; }
+void proxy_rules_check (char const *r) { (void)r ; abort() ; }
 void tls_server_load (tlsopts const *o, char const *const *e) { (void)o ; (void)e ; abort() ; }
 void tls_server_check (tlsopts const *o, char const *const *e) { (void)o ; (void)e ; abort() ; }
 void tls_server_key (tlsopts const *o, char const *const *e) { (void)o ; (void)e ; abort() ; }
@@ -221,18 +244,16 @@ int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
   free(e) ;
 
   {
-    char const *p = peer(envp) ;
-    char const *ip = env_get2(envp, "TCPREMOTEIP") ;
-    char const *port = env_get2(envp, "TCPREMOTEPORT") ;
-    if (!ip) check(!p) ;
-    else if (p)
-    {
-      size_t il = strlen(ip) ;
-      check(strlen(p) < 128) ;
-      check(!strncmp(p, ip, il)) ;
-      check(port ? (p[il] == ':' && !strcmp(p + il + 1, port)) : !p[il]) ;
-    }
-    else check(strlen(ip) + (port ? strlen(port) : 0) + 2 > 128) ;   /* only when it does not fit */
+    /* the log's peer: TCPREMOTEIP (and its port), else systemd's
+       REMOTE_ADDR, whichever is set, not empty, fits and holds no space,
+       control byte or parenthesis; an IPv6 address in brackets before
+       a port; no socket here (fd -1) */
+    char want[256] ;
+    char const *p = peer_string(envp, -1) ;
+    int have = model_peer(env_get2(envp, "TCPREMOTEIP"), env_get2(envp, "TCPREMOTEPORT"), want)
+            || model_peer(env_get2(envp, "REMOTE_ADDR"), env_get2(envp, "REMOTE_PORT"), want) ;
+    if (!have) check(!p) ;
+    else check(p && !strcmp(p, want)) ;
   }
 
   {
