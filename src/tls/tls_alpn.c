@@ -59,9 +59,16 @@ int tls_alpn_unoffered (char *s)
   size_t n ;
   if (!alpnn) return 0 ;
   n = tls_hello_server_alpn(name) ;
-  if (!n) return 0 ;
-  for (size_t i = 0 ; i < alpnn ; i++)
-    if (strlen(alpnnames[i]) == n && !memcmp(alpnnames[i], name, n)) return 0 ;
+  if (!n || tls_alpn_ours(name, n)) return 0 ;
   if (s) s[facts_escape_bytes(s, TLS_ALPN_ESCMAX - 1, name, n, " ")] = 0 ;  /* a NUL in it too */
   return 1 ;
+}
+
+ /* 1 when -a lets the name through: one of its names, or any without -a */
+int tls_alpn_ours (unsigned char const *name, size_t n)
+{
+  if (!alpnn) return 1 ;
+  for (size_t i = 0 ; i < alpnn ; i++)
+    if (strlen(alpnnames[i]) == n && !memcmp(alpnnames[i], name, n)) return 1 ;
+  return 0 ;
 }
