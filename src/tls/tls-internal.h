@@ -115,6 +115,7 @@ extern char const *tls_peer_role ;  /* "CLIENT" on the server, "SERVER" on the c
 extern void tls_alpn_setup (br_ssl_engine_context *, char const *) ;
 extern void tls_alpn_fact (br_ssl_engine_context *, facts *) ;
 #define TLS_ALPN_ESCMAX (4 * 255 + 1)  /* a name escaped, each byte in 4 at most */
+extern int tls_alpn_strict (void) ;  /* -a was given */
 extern int tls_alpn_ours (unsigned char const *, size_t) ;  /* a name that -a lets through */
 extern int tls_alpn_unoffered (char *) ;  /* the ServerHello selected a name we did not offer */
 extern char const *tls_error_name (int) ;

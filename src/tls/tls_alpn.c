@@ -72,3 +72,8 @@ int tls_alpn_ours (unsigned char const *name, size_t n)
     if (strlen(alpnnames[i]) == n && !memcmp(alpnnames[i], name, n)) return 1 ;
   return 0 ;
 }
+
+int tls_alpn_strict (void)
+{
+  return !!alpnn ;
+}

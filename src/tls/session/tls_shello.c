@@ -104,7 +104,7 @@ int tls_hello_sni (unsigned char const *buf, size_t len, char *name)
     get(&exts, 2, 0) ;
     if (!vec(&exts, 2, &e)) return 0 ;
     if (!type && !sni_ext(&e, name)) return 0 ;
-    if (type == 16 && alpn_refused(&e)) return 0 ;
+    if (type == 16 && tls_alpn_strict() && alpn_refused(&e)) return 0 ;
   }
   return 1 ;
 }
