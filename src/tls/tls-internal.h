@@ -114,6 +114,10 @@ extern char const *tls_peer_role ;  /* "CLIENT" on the server, "SERVER" on the c
  /* tls_alpn.c: strict ALPN (-a, checked by opts.c) and its fact */
 extern void tls_alpn_setup (br_ssl_engine_context *, char const *) ;
 extern void tls_alpn_fact (br_ssl_engine_context *, facts *) ;
+#define TLS_ALPN_ESCMAX (4 * 255 + 1)  /* a name escaped, each byte in 4 at most */
+extern int tls_alpn_strict (void) ;  /* -a was given */
+extern int tls_alpn_ours (unsigned char const *, size_t) ;  /* a name that -a lets through */
+extern int tls_alpn_unoffered (char *) ;  /* the ServerHello selected a name we did not offer */
 extern char const *tls_error_name (int) ;
 extern char const *tls_error_text (int) ;
 extern char const *tls_fail_reason ;  /* set by policy code that knows better than the error code */
@@ -125,6 +129,7 @@ extern int tls_fail_quiet ;  /* an exit code: the reason has been told already (
 extern int tls_hello_want ;
 extern void tls_hello_take (unsigned char const *, size_t) ;
 extern int tls_hello_no_tls12 (void) ;
+extern size_t tls_hello_server_alpn (unsigned char *) ;  /* the client's copy is the ServerHello */
 
  /* peer certificate capture around x509_minimal: tls_x509.c */
 

@@ -7,7 +7,14 @@
    protocols, and a client that refuses a server that selects a protocol
    other than its own, close that door. BearSSL does both with
    BR_OPT_FAIL_ON_ALPN_MISMATCH; a client that sends no ALPN at all is
-   served, as RFC 7301 has it (most mail clients send none). */
+   served, as RFC 7301 has it (most mail clients send none).
+
+   A server that selects a name that the client did not offer, BearSSL
+   0.6 fails with BR_ERR_UNEXPECTED, which says nothing of ALPN, and keeps
+   no trace of the name: the client keeps a copy of the ServerHello
+   (tls_hello.c), and a failed handshake looks into it, to say which name
+   the server selected and to send illegal_parameter, as RFC 8446 4.2
+   (and OpenSSL's client) does for an extension that breaks its rules. */
 
 #include <string.h>
 
@@ -19,6 +26,7 @@
 
 static char alpnbuf[UCSPITLS_ALPN_MAX * 256] ;
 static char const *alpnnames[UCSPITLS_ALPN_MAX] ;
+static size_t alpnn = 0 ;
 
 void tls_alpn_setup (br_ssl_engine_context *eng, char const *list)
 {
@@ -28,6 +36,7 @@ void tls_alpn_setup (br_ssl_engine_context *eng, char const *list)
   alpnnames[n++] = alpnbuf ;
   for (char *s = alpnbuf ; *s && n < UCSPITLS_ALPN_MAX ; s++)
     if (*s == ',') { *s = 0 ; alpnnames[n++] = s + 1 ; }
+  alpnn = n ;
   br_ssl_engine_set_protocol_names(eng, alpnnames, n) ;
   br_ssl_engine_add_flags(eng, BR_OPT_FAIL_ON_ALPN_MISMATCH) ;
 }
@@ -39,4 +48,32 @@ void tls_alpn_fact (br_ssl_engine_context *eng, facts *f)
   if (n >= sizeof(f->alpn)) n = sizeof(f->alpn) - 1 ;
   if (n) memcpy(f->alpn, p, n) ;
   f->alpn[n] = 0 ;
+}
+
+ /* 1 when the ServerHello selected a name that is not one of ours, and
+    that name, escaped for one line, into s (TLS_ALPN_ESCMAX bytes) unless
+    s is null */
+int tls_alpn_unoffered (char *s)
+{
+  unsigned char name[255] ;
+  size_t n ;
+  if (!alpnn) return 0 ;
+  n = tls_hello_server_alpn(name) ;
+  if (!n || tls_alpn_ours(name, n)) return 0 ;
+  if (s) s[facts_escape_bytes(s, TLS_ALPN_ESCMAX - 1, name, n, " ")] = 0 ;  /* a NUL in it too */
+  return 1 ;
+}
+
+ /* 1 when -a lets the name through: one of its names, or any without -a */
+int tls_alpn_ours (unsigned char const *name, size_t n)
+{
+  if (!alpnn) return 1 ;
+  for (size_t i = 0 ; i < alpnn ; i++)
+    if (strlen(alpnnames[i]) == n && !memcmp(alpnnames[i], name, n)) return 1 ;
+  return 0 ;
+}
+
+int tls_alpn_strict (void)
+{
+  return !!alpnn ;
 }

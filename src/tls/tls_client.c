@@ -124,7 +124,7 @@ void tls_client_run (tlsopts const *o, tlsfds const *fds, tlsready_func *ready, 
   xc.errexit = UCSPITLS_EXIT_POLICY ;
   br_ssl_engine_set_x509(&cc->eng, &xc.vtable) ;
   if (o->clientcert) br_ssl_client_set_client_certificate(cc, &key_ccert_ctx) ;
-  if (o->alpn) tls_alpn_setup(&cc->eng, o->alpn) ;
+  if (o->alpn) { tls_alpn_setup(&cc->eng, o->alpn) ; tls_hello_want = 1 ; }
   if (tls_sfile_path) tls_session_done = &session_done ;
   if (!br_ssl_client_reset(cc, o->servername, tls_sfile_offer(&cc->eng, &xc)))
   {

@@ -64,6 +64,7 @@ static void send_alert (tlsloop *l, int err)
   if (err == BR_ERR_X509_EXPIRED) rec[6] = 45 ;           /* certificate_expired */
   else if (err == BR_ERR_X509_NOT_TRUSTED) rec[6] = 48 ;  /* unknown_ca */
   else if (err > BR_ERR_X509_OK && err < 64) rec[6] = 42 ;  /* bad_certificate */
+  else if (err == BR_ERR_UNEXPECTED && tls_alpn_unoffered(0)) rec[6] = 47 ;  /* illegal_parameter */
   else if (err != BR_ERR_NO_CLIENT_AUTH && !tls_fail_reason && !tls_fail_quiet) return ;
   fd_write(l->fd.netw, (char const *)rec, sizeof(rec)) ;  /* best effort: we are failing anyway */
 }
@@ -106,6 +107,15 @@ void tlsloop_die_engine (tlsloop *l, int err)
     {
       tlsloop_warnf(what, tls_fail_reason ? tls_fail_reason : tls_error_text(err), " (", tls_error_name(err), ")") ;
       tlsloop_finish(l, l->x->errexit, "error") ;
+    }
+  }
+  if (!l->hsdone && err == BR_ERR_UNEXPECTED)
+  {
+    char name[TLS_ALPN_ESCMAX] ;
+    if (tls_alpn_unoffered(name))
+    {
+      tlsloop_warnf(what, "ALPN: the server selected ", name, ", which -a did not offer (", tls_error_name(err), ")") ;
+      tlsloop_finish(l, UCSPITLS_EXIT_TLS, "error") ;
     }
   }
   if (!l->hsdone && tls_hello_no_tls12())

@@ -8,7 +8,8 @@
    handshake_failure, and an operator would read "we sent fatal alert
    40". So the server's TLS child keeps a copy of the first bytes of
    plaintext handshake data it receives (the ClientHello comes first),
-   and looks at them only when the handshake fails. */
+   and looks at them only when the handshake fails. The client keeps the
+   ServerHello's the same way, with -a (see tls_alpn.c). */
 
 #include <string.h>
 
@@ -66,6 +67,40 @@ int tls_hello_no_tls12 (void)
       if (!n || n + 1 > elen) return 0 ;
       for (unsigned int j = 0 ; j + 1 < n ; j += 2) if (get(s + i + 1 + j, 2) == 0x0303) return 0 ;
       return 1 ;
+    }
+    i += elen ;
+  }
+  return 0 ;
+}
+
+ /* On the client, the same copy holds the ServerHello: the name that its
+    ALPN extension selects (RFC 7301: exactly one), for the message of a
+    handshake that BearSSL failed on it. Its length, the name in name (not
+    NUL-terminated, 255 bytes at most); 0 when the ServerHello has no ALPN
+    extension, or when we have too little of it. */
+size_t tls_hello_server_alpn (unsigned char *name)
+{
+  unsigned char const *s = hello + 4 ;
+  size_t len, i ;
+  if (hellolen < 4 || hello[0] != 2) return 0 ;  /* not a ServerHello */
+  len = get(hello + 1, 3) ;
+  if (len > hellolen - 4) len = hellolen - 4 ;
+  i = 2 + 32 ;  /* version, random */
+  if (i + 1 > len) return 0 ;
+  i += 1 + s[i] + 2 + 1 ;  /* session id, cipher suite, compression */
+  if (i + 2 > len) return 0 ;
+  i += 2 ;
+  while (i + 4 <= len)
+  {
+    unsigned int type = get(s + i, 2), elen = get(s + i + 2, 2) ;
+    i += 4 ;
+    if (i + elen > len) return 0 ;
+    if (type == 16)  /* application_layer_protocol_negotiation */
+    {
+      size_t n = elen >= 3 ? s[i + 2] : 0 ;
+      if (!n || n + 3 > elen) return 0 ;
+      memcpy(name, s + i + 3, n) ;
+      return n ;
     }
     i += elen ;
   }

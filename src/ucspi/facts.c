@@ -174,6 +174,12 @@ size_t facts_block (facts const *f, char *s)
     add(&b, pre, "S_DN_CN", f->cn, 0, 1) ;
     add(&b, pre, "S_DN_Email", f->email, 0, 1) ;
   }
+  /* how the client's policy judged the certificate: with -n the one word
+     that says it failed, so before the long facts that may fill the block
+     (a server's certificate may make them as long as we keep them), where
+     it always fits; not essential, as the halfway reader has no use of it */
+  add(&b, 0, "SSL_SERVER_VERIFY", f->verify, 0, 0) ;
+  add(&b, 0, "SSL_SERVER_DANE", f->dane, 0, 0) ;
   add(&b, 0, "SSL_CIPHER_USEKEYSIZE", bits, 0, 0) ;
   add(&b, 0, "SSL_CIPHER_ALGKEYSIZE", bits, 0, 0) ;
   add(&b, 0, "SSL_TLS_SNI_SERVERNAME", f->sni, 1, 0) ;
@@ -188,8 +194,6 @@ size_t facts_block (facts const *f, char *s)
     add(&b, pre, "V_END", f->vend, 0, 0) ;
   }
   add(&b, 0, "SSL_SESSION_ID", f->session, 0, 0) ;
-  add(&b, 0, "SSL_SERVER_VERIFY", f->verify, 0, 0) ;
-  add(&b, 0, "SSL_SERVER_DANE", f->dane, 0, 0) ;
   if (f->protocol) add(&b, 0, "SSL_VERSION_LIBRARY", UCSPITLS_LIBRARY, 0, 0) ;
   if (b.len + 1 < b.need)
   {

@@ -257,6 +257,13 @@ static void immediate_prog (tlsopts const *o, char const *const *argv, char cons
     /* no block: the handshake failed, and the child said why */
     int wstat ;
     if (waitpid(pid, &wstat, 0) == -1) log_diefusys(UCSPITLS_EXIT_SYS, "wait for the TLS child") ;
+    if (WIFSIGNALED(wstat))
+    {
+      /* it could say nothing: a crash, or a kill */
+      char fmt[UINT_FMT] ;
+      fmt[uint_fmt(fmt, (unsigned int)WTERMSIG(wstat))] = 0 ;
+      log_dief(UCSPITLS_EXIT_SYS, "the TLS child was killed by signal ", fmt) ;
+    }
     _exit(WIFEXITED(wstat) ? (WEXITSTATUS(wstat) ? WEXITSTATUS(wstat) : UCSPITLS_EXIT_TLS) : UCSPITLS_EXIT_SYS) ;
   }
   {

@@ -45,10 +45,10 @@ options
 The facts, in the order the block must have them (R is CLIENT for
 ucspitlsd, SERVER for ucspitlsc):
   SSL_PROTOCOL SSL_CIPHER SSL_R_S_DN SSL_R_S_DN_CN SSL_R_S_DN_Email
-  SSL_CIPHER_USEKEYSIZE SSL_CIPHER_ALGKEYSIZE SSL_TLS_SNI_SERVERNAME
+  [SSL_SERVER_VERIFY SSL_SERVER_DANE] SSL_CIPHER_USEKEYSIZE
+  SSL_CIPHER_ALGKEYSIZE SSL_TLS_SNI_SERVERNAME SSL_ALPN_PROTOCOL
   SSL_PEER_CERT_HASH SSL_PEER_CERT_SUBJECT SSL_R_I_DN SSL_R_M_SERIAL
-  SSL_R_V_START SSL_R_V_END SSL_SESSION_ID [SSL_SERVER_VERIFY SSL_SERVER_DANE]
-  SSL_VERSION_LIBRARY SSL_PADDING
+  SSL_R_V_START SSL_R_V_END SSL_SESSION_ID SSL_VERSION_LIBRARY SSL_PADDING
 (the two in brackets from ucspitlsc only; with --tls,
 SSL_SERVER_VERIFY=SUCCESS is expected of ucspitlsc unless an EXPECT
 names it)
@@ -87,12 +87,12 @@ LIBRARY = "BearSSL 0.6"
 
 def order(role):
     r = "SSL_" + role + "_"
-    return ["SSL_PROTOCOL", "SSL_CIPHER", r + "S_DN", r + "S_DN_CN", r + "S_DN_Email",
-            "SSL_CIPHER_USEKEYSIZE", "SSL_CIPHER_ALGKEYSIZE", "SSL_TLS_SNI_SERVERNAME",
-            "SSL_PEER_CERT_HASH", "SSL_PEER_CERT_SUBJECT", r + "I_DN", r + "M_SERIAL",
-            r + "V_START", r + "V_END", "SSL_SESSION_ID"] \
+    return ["SSL_PROTOCOL", "SSL_CIPHER", r + "S_DN", r + "S_DN_CN", r + "S_DN_Email"] \
         + (["SSL_SERVER_VERIFY", "SSL_SERVER_DANE"] if role == "SERVER" else []) \
-        + ["SSL_VERSION_LIBRARY", "SSL_PADDING"]
+        + ["SSL_CIPHER_USEKEYSIZE", "SSL_CIPHER_ALGKEYSIZE", "SSL_TLS_SNI_SERVERNAME",
+           "SSL_ALPN_PROTOCOL", "SSL_PEER_CERT_HASH", "SSL_PEER_CERT_SUBJECT", r + "I_DN",
+           r + "M_SERIAL", r + "V_START", r + "V_END", "SSL_SESSION_ID",
+           "SSL_VERSION_LIBRARY", "SSL_PADDING"]
 
 
 def essential(role):

@@ -9,6 +9,9 @@ records, alerts coalesced in one record), which Python's ssl cannot do.
 
     s = Server(sock, cert_pem_path, pkcs1_key_path)
     s.handshake()                     # raises minitls.Failed on any problem
+    s.handshake(alpn=b"name")         # the ServerHello selects NAME by ALPN,
+                                      # whether the client offered it or not
+    s.offered                         # the client's ALPN names (None: no offer)
     then the methods of minitls.Client: seal, send_raw, send_app, poll, ...
 """
 
@@ -20,10 +23,36 @@ import struct
 import minitls
 from minitls import (REC_ALERT, REC_CCS, REC_HANDSHAKE, HS_CLIENT_HELLO, HS_SERVER_HELLO,
                      HS_CERTIFICATE, HS_SERVER_KEY_EXCHANGE, HS_SERVER_HELLO_DONE,
-                     HS_CLIENT_KEY_EXCHANGE, HS_FINISHED, hs_msg, prf, u8, u16, u24, vec8, x25519)
+                     HS_CLIENT_KEY_EXCHANGE, HS_FINISHED, hs_msg, prf, u8, u16, u24, vec8, vec16,
+                     x25519)
 
 SUITE = 0xCCA8  # ECDHE-RSA-CHACHA20-POLY1305-SHA256
 SHA256_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
+EXT_ALPN = 16
+
+
+def hello_extensions(body, i):
+    """{type: data} of the extensions of a ClientHello BODY from offset I
+    (just past its compression methods); {} when it has none."""
+    out = {}
+    if i + 2 > len(body):
+        return out
+    end = i + 2 + struct.unpack("!H", body[i:i + 2])[0]
+    i += 2
+    while i + 4 <= end:
+        typ, n = struct.unpack("!HH", body[i:i + 4])
+        out[typ] = body[i + 4:i + 4 + n]
+        i += 4 + n
+    return out
+
+
+def alpn_names(data):
+    """The names of an ALPN extension's ProtocolNameList."""
+    names, i = [], 2
+    while i < len(data):
+        names.append(bytes(data[i + 1:i + 1 + data[i]]))
+        i += 1 + data[i]
+    return names
 
 
 def pem_objects(path, label):
@@ -71,6 +100,7 @@ class Server(minitls.Client):
         if not self.chain or not keys:
             raise minitls.Failed("no certificate or no PKCS#1 RSA key")
         _, self.n, _, self.d = der_ints(keys[0])[:4]
+        self.offered = None
 
     def sign(self, msg):
         k = (self.n.bit_length() + 7) // 8
@@ -78,7 +108,10 @@ class Server(minitls.Client):
         em = b"\0\1" + b"\xff" * (k - len(t) - 3) + b"\0" + t
         return pow(int.from_bytes(em, "big"), self.d, self.n).to_bytes(k, "big")
 
-    def handshake(self):
+    def handshake(self, alpn=None):
+        """The server's side of a full handshake.  alpn: a name that the
+        ServerHello selects (RFC 7301), offered by the client or not, as
+        a server that plays another protocol would (ALPACA)."""
         typ, body, m = self.read_hs()
         if typ != HS_CLIENT_HELLO:
             raise minitls.Failed("expected ClientHello, got %d" % typ)
@@ -88,10 +121,16 @@ class Server(minitls.Client):
         suites = [struct.unpack("!H", body[i + 2 + j:i + 4 + j])[0] for j in range(0, n, 2)]
         if SUITE not in suites:
             raise minitls.Failed("the client does not offer ECDHE-RSA-CHACHA20-POLY1305")
+        i += 2 + n
+        ext = hello_extensions(body, i + 1 + body[i])
+        self.offered = alpn_names(ext[EXT_ALPN]) if EXT_ALPN in ext else None
         self.transcript = m
         srandom = os.urandom(32)
         out = []
-        m = hs_msg(HS_SERVER_HELLO, u16(0x0303) + srandom + vec8(b"") + u16(SUITE) + u8(0))
+        sh = u16(0x0303) + srandom + vec8(b"") + u16(SUITE) + u8(0)
+        if alpn is not None:
+            sh += vec16(u16(EXT_ALPN) + vec16(vec16(vec8(alpn))))
+        m = hs_msg(HS_SERVER_HELLO, sh)
         out.append(m)
         certs = b"".join(u24(len(c)) + c for c in self.chain)
         out.append(hs_msg(HS_CERTIFICATE, u24(len(certs)) + certs))

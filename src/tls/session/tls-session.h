@@ -63,7 +63,8 @@ extern int tls_scache_done (tlsscache *, br_ssl_engine_context const *, facts *)
 
  /* the server name of the ClientHello in the engine's input buffer, as
     BearSSL will read it: tls_shello.c. 1 found ("" for none), 0 when the
-    buffer does not hold a whole ClientHello in one record */
+    buffer does not hold a whole ClientHello in one record, or when its
+    ALPN offer names none of -a's protocols: no resumption, either way */
 extern int tls_hello_sni (unsigned char const *, size_t, char *) ;
 
  /* the client's session file: tls_sfile.c */

@@ -10,7 +10,13 @@
    Before encryption, the engine's buffer holds the record header at 0
    and, from 5, the bytes of the record received so far. Only a record
    that is there whole, and a ClientHello that is whole in it, is read;
-   anything else is 0: no resumption, a full handshake. */
+   anything else is 0: no resumption, a full handshake.
+
+   So is a ClientHello whose ALPN offer names none of -a's protocols:
+   BearSSL 0.6 refuses it (no_application_protocol) in a full handshake
+   only; resuming, it writes the ServerHello's ALPN extension with the
+   name at index -1 of our list, a read out of bounds (a segfault of the
+   TLS child, with no word in the log). */
 
 #include <string.h>
 
@@ -59,6 +65,21 @@ static int sni_ext (rd *e, char *name)
   return 1 ;
 }
 
+ /* 1 when an ALPN extension names none of -a's protocols, or is not
+    well formed (BearSSL will say so in a full handshake) */
+static int alpn_refused (rd *e)
+{
+  rd list ;
+  if (!vec(e, 2, &list) || e->n || !list.n) return 1 ;
+  while (list.n)
+  {
+    rd v ;
+    if (!vec(&list, 1, &v)) return 1 ;
+    if (tls_alpn_ours(v.s, v.n)) return 0 ;
+  }
+  return 1 ;
+}
+
 int tls_hello_sni (unsigned char const *buf, size_t len, char *name)
 {
   rd r, body, exts ;
@@ -83,6 +104,7 @@ int tls_hello_sni (unsigned char const *buf, size_t len, char *name)
     get(&exts, 2, 0) ;
     if (!vec(&exts, 2, &e)) return 0 ;
     if (!type && !sni_ext(&e, name)) return 0 ;
+    if (type == 16 && tls_alpn_strict() && alpn_refused(&e)) return 0 ;
   }
   return 1 ;
 }
