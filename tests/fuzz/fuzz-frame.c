@@ -46,6 +46,7 @@ int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
   static tlsopts const o = TLSOPTS_ZERO ;
   static br_ssl_engine_context eng ;
   static tlsloop l ;
+  static facts f ;  /* the end line's, as tls_run gives it */
   static uint8_t const *s ;
   static size_t n, i, dieat ;
   static unsigned int mhdr, mbody, mempty, mccs, mcaptures, captures ;
@@ -53,7 +54,9 @@ int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
   int died ;
   if (size < 2) return 0 ;
   memset(&l, 0, sizeof(l)) ;
+  memset(&f, 0, sizeof(f)) ;
   l.o = &o ;
+  l.f = &f ;
   l.eng = &eng ;
   l.hsdone = data[0] & 1 ;
   l.overhead = data[0] & 2 ? 24 : 16 ;
