@@ -5,8 +5,9 @@
    model: -K and -I take a decimal number of milliseconds of at most
    INT_MAX (what the clock's arithmetic takes), -v 0, 1 or 2, nothing
    else (no sign, no space, no trailing junk, no overflow); the flag
-   letters (-C among them) set exactly their flag; any other letter is
-   not taken and changes nothing. */
+   letters (-C among them) set exactly their flag; -a takes a list of
+   1 to UCSPITLS_ALPN_MAX names of 1 to 255 bytes, separated by commas;
+   any other letter is not taken and changes nothing. */
 
 #include <limits.h>
 #include <stddef.h>
@@ -29,6 +30,20 @@ static int number (char const *s, unsigned int *u)
   }
   *u = (unsigned int)v ;
   return 1 ;
+}
+
+ /* -a's list, split another way: every comma-separated piece */
+static int alpnlist (char const *s)
+{
+  size_t count = 0 ;
+  for (;;)
+  {
+    char const *c = strchr(s, ',') ;
+    size_t len = c ? (size_t)(c - s) : strlen(s) ;
+    if (!len || len > 255 || ++count > UCSPITLS_ALPN_MAX) return 0 ;
+    if (!c) return 1 ;
+    s = c + 1 ;
+  }
 }
 
 int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
@@ -54,6 +69,7 @@ int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
     case 'K' : expect = number(arg, &u) ? 1 : -1 ; if (expect == 1) want.kto = u ; break ;
     case 'I' : expect = number(arg, &u) ? 1 : -1 ; if (expect == 1) want.ito = u ; break ;
     case 'v' : expect = number(arg, &u) && u <= 2 ? 1 : -1 ; if (expect == 1) want.verbosity = u ; break ;
+    case 'a' : expect = alpnlist(arg) ? 1 : -1 ; if (expect == 1) want.alpn = arg ; break ;
     default : expect = 0 ; break ;
   }
   r = tlsopts_common(&o, opt, arg) ;
@@ -62,7 +78,7 @@ int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
    || o.closenotify != want.closenotify || o.strict_eof != want.strict_eof
    || o.immediate != want.immediate || o.keepenv != want.keepenv
    || o.clientcert != want.clientcert || o.snilevel != want.snilevel
-   || o.check != want.check || o.setids != want.setids)) abort() ;
+   || o.check != want.check || o.setids != want.setids || o.alpn != want.alpn)) abort() ;
   free(arg) ;
   return 0 ;
 }
