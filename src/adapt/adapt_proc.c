@@ -14,6 +14,7 @@
 #include <skalibs/exec.h>
 #include <skalibs/sig.h>
 #include <skalibs/strerr.h>
+#include <skalibs/types.h>
 
 #include "ucspitls.h"
 #include "adapt-internal.h"
@@ -59,7 +60,9 @@ void adapt_proc_reap_old (adapt *c, int now)
   int wstat ;
   if (!c->oldpid) return ;
   if (now) kill(c->oldpid, SIGKILL) ;
-  if (now ? wait_pid(c->oldpid, &wstat) : wait_pid_nohang(c->oldpid, &wstat)) c->oldpid = 0 ;
+  /* that pid only: skalibs' wait_pid_nohang reaps any child on its way,
+     and would take the new server's status from adapt_proc_finish */
+  if (waitpid_nointr(c->oldpid, &wstat, now ? 0 : WNOHANG)) c->oldpid = 0 ;
 }
 
  /* the session is over: the server's exit code is ours */
@@ -69,5 +72,11 @@ void adapt_proc_finish (adapt *c)
   adapt_proc_close(c) ;
   adapt_proc_reap_old(c, 1) ;
   if (wait_pid(c->pid, &wstat) == -1) strerr_diefusys(UCSPITLS_EXIT_SYS, "wait for the server") ;
+  if (WIFSIGNALED(wstat) && !c->r->endserver)  /* not our own SIGTERM */
+  {
+    char fmt[UINT_FMT] ;
+    fmt[uint_fmt(fmt, (unsigned int)WTERMSIG(wstat))] = 0 ;
+    strerr_dief(UCSPITLS_EXIT_SYS, "the server was killed by signal ", fmt) ;
+  }
   _exit(WIFEXITED(wstat) ? WEXITSTATUS(wstat) : UCSPITLS_EXIT_SYS) ;
 }
