@@ -22,6 +22,7 @@
 #     one line, no message; without -r, delivered in clear.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/lib/dane.sh"
+need_exim
 certs
 CLIENT=$TOP/src/demo/smtp-client
 

@@ -57,7 +57,7 @@ assert_file_contains "$T/gnutls.log" "*** This is a resumed session"
 # it again; a resumed connection forks the TLS child only
 cat >"$T/traced" <<TEOF
 #!/bin/sh
-exec strace -f -qq -e trace=clone,clone3,fork,vfork,openat -o "$T/trace.\$TCPREMOTEPORT" ucspitlsd -i /bin/echo hello
+exec strace -f -qq -e trace=clone,clone3,fork,vfork,open,openat -o "$T/trace.\$TCPREMOTEPORT" ucspitlsd -i /bin/echo hello
 TEOF
 chmod +x "$T/traced"
 start_tcpserver traced "$T/traced"
@@ -68,7 +68,7 @@ wait_for 10 [ "$(traces)" = 2 ] || fail "no traces"
 # (a call that another traced process interrupts comes in two lines, the
 # second "<... clone resumed> ...) = PID")
 forks() { grep -cE ' (<\.\.\. )?(clone|clone3|fork|vfork)(\(| resumed>).*= [0-9]+$' "$1"; }
-keyopens() { grep -c "openat(.*\"$T/srv.key\"" "$1"; }
+keyopens() { grep -cE "open(at)?\\(.*\"$T/srv\.key\"" "$1"; }  # musl opens with open(2), glibc with openat(2)
 # which trace is which connection's: the one with a key process is the
 # full handshake's
 got=$(for f in "$T"/trace.*; do echo "$(forks "$f") $(keyopens "$f")"; done | sort | tr '\n' /)
