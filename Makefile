@@ -37,9 +37,12 @@ SERVER := src/prog/ucspitlsd.o src/tls/tls_server.o
 PROXY := src/ucspi/proxy.o src/ucspi/proxy_read.o src/ucspi/proxy_env.o src/ucspi/proxy_rules.o
 SERVER += $(PROXY)
 CLIENT := src/prog/ucspitlsc.o src/tls/tls_client.o
+# the client's session file, apart from the store: its buffers stay out
+# of ucspitlsd, where they would sit between the variables that every
+# connection writes
+CLIENT += src/tls/session/tls_sfile.o
 # src/tls/session: session resumption, the server's store and the client's file
 SESSION := src/tls/session/tls_scache.o src/tls/session/tls_shello.o
-SESSION += src/tls/session/tls_sfile.o
 SESSION += src/tls/session/tls_sslot.o
 COMMON += $(SESSION)
 # starttls-smtpd is an application of the interface: skalibs only, no TLS
@@ -90,7 +93,7 @@ src/ucspi/version.o: package/info
 # explicit header dependencies
 $(COMMON) $(SERVER) $(CLIENT) $(SMTPD): src/ucspi/ucspitls.h
 $(TLS) src/tls/tls_server.o src/tls/tls_client.o: src/tls/tls-internal.h
-$(SESSION) src/tls/tls_server.o src/tls/tls_client.o src/tls/tls_check.o: src/tls/session/tls-session.h src/tls/tls-internal.h
+$(SESSION) src/tls/session/tls_sfile.o src/tls/tls_server.o src/tls/tls_client.o src/tls/tls_check.o: src/tls/session/tls-session.h src/tls/tls-internal.h
 $(X509) src/tls/tls_client.o src/tls/tls_check.o: src/tls/x509/x509-internal.h
 $(SMTPD): src/smtp/smtp-internal.h src/adapt/adapt-internal.h
 $(POP3D): src/pop3/pop3-internal.h src/adapt/adapt-internal.h

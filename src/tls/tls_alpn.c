@@ -45,8 +45,12 @@ void tls_alpn_fact (br_ssl_engine_context *eng, facts *f)
 {
   char const *p = br_ssl_engine_get_selected_protocol(eng) ;
   size_t n = p ? strlen(p) : 0 ;
+  /* no name: f->alpn is empty already (the facts start zeroed), and a
+     write would dirty a page of the facts that an idle connection
+     never needs */
+  if (!n) return ;
   if (n >= sizeof(f->alpn)) n = sizeof(f->alpn) - 1 ;
-  if (n) memcpy(f->alpn, p, n) ;
+  memcpy(f->alpn, p, n) ;
   f->alpn[n] = 0 ;
 }
 
