@@ -36,6 +36,7 @@ struct iobuf_s
 #define iobuf_avail(b) ((b)->len - (b)->pos)
 #define iobuf_room(b) ((b)->cap - (b)->len + (b)->pos)
 extern void iobuf_put (iobuf *, char const *, size_t) ;  /* caller checked the room */
+extern int iobuf_passline (iobuf *, iobuf *, int *) ;
 extern void iobuf_compact (iobuf *) ;
 
 enum adapt_phase_e

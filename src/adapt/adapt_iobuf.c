@@ -23,3 +23,22 @@ void iobuf_put (iobuf *b, char const *s, size_t n)
   memcpy(b->s + b->len, s, n) ;
   b->len += n ;
 }
+
+ /* as much of one line as from holds and to has room for, moved whatever
+    it says (a SASL response, a line that is not a command): 1 when bytes
+    moved, *ended set when the line's LF came with them; 0 when from is
+    empty; -1 when to has no room */
+int iobuf_passline (iobuf *from, iobuf *to, int *ended)
+{
+  char const *s = from->s + from->pos ;
+  size_t n = iobuf_avail(from), room = iobuf_room(to) ;
+  size_t m = n < room ? n : room ;
+  char const *nl = memchr(s, '\n', m) ;
+  if (!n) return 0 ;
+  if (!m) return -1 ;
+  if (nl) m = nl - s + 1 ;
+  iobuf_put(to, s, m) ;
+  from->pos += m ;
+  *ended = !!nl ;
+  return 1 ;
+}

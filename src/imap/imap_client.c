@@ -203,16 +203,10 @@ static int literal (imap *r)
  /* one line, any length, not a command */
 static int rawline (imap *r)
 {
-  char const *s = r->io.cin.s + r->io.cin.pos ;
-  size_t n = iobuf_avail(&r->io.cin), room = iobuf_room(&r->io.sout) ;
-  size_t m = n < room ? n : room ;
-  char const *nl = memchr(s, '\n', m) ;
-  if (!n) return 0 ;
-  if (!m) return -1 ;
-  if (nl) m = nl - s + 1 ;
-  iobuf_put(&r->io.sout, s, m) ;
-  r->io.cin.pos += m ;
-  if (nl) r->cstate = IMAP_C_PENDING ;
+  int ended = 0 ;
+  int e = iobuf_passline(&r->io.cin, &r->io.sout, &ended) ;
+  if (e <= 0) return e ;
+  if (ended) r->cstate = IMAP_C_PENDING ;
   return 1 ;
 }
 

@@ -140,16 +140,10 @@ static int command (pop3 *r)
  /* one SASL response line, any length, not a command */
 static int authline (pop3 *r)
 {
-  char const *s = r->io.cin.s + r->io.cin.pos ;
-  size_t n = iobuf_avail(&r->io.cin), room = iobuf_room(&r->io.sout) ;
-  size_t m = n < room ? n : room ;
-  char const *nl = memchr(s, '\n', m) ;
-  if (!n) return 0 ;
-  if (!m) return -1 ;
-  if (nl) m = nl - s + 1 ;
-  iobuf_put(&r->io.sout, s, m) ;
-  r->io.cin.pos += m ;
-  if (nl) r->authwait = 0 ;
+  int ended = 0 ;
+  int e = iobuf_passline(&r->io.cin, &r->io.sout, &ended) ;
+  if (e <= 0) return e ;
+  if (ended) r->authwait = 0 ;
   return 1 ;
 }
 

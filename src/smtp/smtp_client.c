@@ -159,16 +159,10 @@ static int data (smtp *r)
  /* one AUTH response line, any length: its reply may ask for another */
 static int authline (smtp *r)
 {
-  char const *s = r->io.cin.s + r->io.cin.pos ;
-  size_t n = iobuf_avail(&r->io.cin), room = iobuf_room(&r->io.sout) ;
-  size_t m = n < room ? n : room ;
-  char const *nl = memchr(s, '\n', m) ;
-  if (!n) return 0 ;
-  if (!m) return -1 ;
-  if (nl) m = nl - s + 1 ;
-  iobuf_put(&r->io.sout, s, m) ;
-  r->io.cin.pos += m ;
-  if (nl)
+  int ended = 0 ;
+  int e = iobuf_passline(&r->io.cin, &r->io.sout, &ended) ;
+  if (e <= 0) return e ;
+  if (ended)
   {
     r->outstanding++ ;
     r->hold = SMTP_HOLD_AUTH ;
