@@ -88,6 +88,18 @@ def run_procs(runid):
     return out
 
 
+def run_gone(runid):
+    """No process of the run is alive: none found on three readings 50 ms
+    apart.  One reading is not enough: while a process execs (env, then
+    python3), its /proc/PID/environ reads empty for a moment."""
+    for k in range(3):
+        if k:
+            time.sleep(0.05)
+        if run_procs(runid):
+            return False
+    return True
+
+
 class Peer:
     """The scripted peer of one run; what happened, in its attributes."""
 
@@ -396,7 +408,7 @@ def one(d, cur, port, seed):
     res_path = os.path.join(rd, "prog.res")
     deadline = time.monotonic() + 25
     while not os.path.exists(res_path) and time.monotonic() < deadline:
-        if not run_procs(runid):
+        if run_gone(runid):
             break
         time.sleep(0.02)
     deadline = time.monotonic() + 2 * GONE
