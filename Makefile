@@ -46,7 +46,7 @@ SESSION := src/tls/session/tls_scache.o src/tls/session/tls_shello.o
 SESSION += src/tls/session/tls_sslot.o
 COMMON += $(SESSION)
 # starttls-smtpd is an application of the interface: skalibs only, no TLS
-ADAPT := src/adapt/adapt_loop.o src/adapt/adapt_ctl.o src/adapt/adapt_proc.o src/adapt/adapt_facts.o src/adapt/adapt_iobuf.o
+ADAPT := src/adapt/adapt_options.o src/adapt/adapt_loop.o src/adapt/adapt_ctl.o src/adapt/adapt_proc.o src/adapt/adapt_facts.o src/adapt/adapt_iobuf.o
 SMTPD := src/prog/starttls-smtpd.o src/smtp/smtp_client.o src/smtp/smtp_data.o src/smtp/smtp_server.o
 SMTPD += src/smtp/smtp_proto.o
 SMTPD += $(ADAPT) src/ucspi/version.o

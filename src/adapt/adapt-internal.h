@@ -106,6 +106,11 @@ struct adapt_s
 #define ADAPT_EXIT_HANDSHAKE 98  /* the TLS handshake failed */
 #define ADAPT_EXIT_TIMEOUT 99    /* the client was idle too long */
 
+ /* adapt_options.c: parse the command line into the session (-r, -t,
+    the server's argv and envp; -V prints the version and exits, a bad
+    one exits 100): returns 1 when -p was given (allowed if withp) */
+extern int adapt_options (adapt *, int, char const *const *, char const *const *, char const *, int) ;
+
  /* adapt_loop.c: set up the fds and the buffers, spawn the server, relay
     until the session is over; exits with the server's exit code */
 extern void adapt_main (adapt *) __attribute__((noreturn)) ;
