@@ -16,6 +16,7 @@
    the server selected and to send illegal_parameter, as RFC 8446 4.2
    (and OpenSSL's client) does for an extension that breaks its rules. */
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <bearssl.h>
@@ -23,15 +24,20 @@
 #include "ucspitls.h"
 #include "tls-internal.h"
 
-
-static char alpnbuf[UCSPITLS_ALPN_MAX * 256] ;
+ /* the names, split at their commas: on the heap, of their size, since a
+    static buffer of the longest list would sit on pages that an idle
+    connection without -a writes for its other variables */
+static char *alpnbuf = 0 ;
 static char const *alpnnames[UCSPITLS_ALPN_MAX] ;
 static size_t alpnn = 0 ;
 
 void tls_alpn_setup (br_ssl_engine_context *eng, char const *list)
 {
   size_t n = 0, len = strlen(list) ;
-  if (len >= sizeof(alpnbuf)) return ;  /* opts.c let no such list through */
+  if (len >= UCSPITLS_ALPN_MAX * 256) return ;  /* opts.c let no such list through */
+  free(alpnbuf) ;
+  alpnbuf = malloc(len + 1) ;
+  if (!alpnbuf) log_diefusys(UCSPITLS_EXIT_SYS, "allocate the ALPN names") ;
   memcpy(alpnbuf, list, len + 1) ;
   alpnnames[n++] = alpnbuf ;
   for (char *s = alpnbuf ; *s && n < UCSPITLS_ALPN_MAX ; s++)

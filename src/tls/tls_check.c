@@ -9,6 +9,7 @@
    log of a service that restarts in a loop); the first problem ends it
    with exit 96 and a line naming the file. */
 
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -87,7 +88,8 @@ void tls_server_check (tlsopts const *o, char const *const *envp)
 void tls_client_check (tlsopts const *o, char const *const *envp)
 {
   int64_t now = (int64_t)time(0) ;
-  static tlsa t ;
+  tlsa t ;
+  memset(&t, 0, sizeof(t)) ;
   if (tls_tlsa_load(envp, &t))
   {
     char n[SIZE_FMT], u[SIZE_FMT] ;

@@ -11,6 +11,7 @@
    and looks at them only when the handshake fails. The client keeps the
    ServerHello's the same way, with -a (see tls_alpn.c). */
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "tls-internal.h"
@@ -19,14 +20,21 @@
     is not looked into */
 #define HELLO_MAX 2048
 
-static unsigned char hello[HELLO_MAX] ;
+ /* on the heap, of the size taken: a static buffer of HELLO_MAX put the
+    variables of every connection that sit around it on one page more */
+static unsigned char *hello = 0 ;
 static size_t hellolen = 0 ;
 int tls_hello_want = 0 ;
 
 void tls_hello_take (unsigned char const *s, size_t n)
 {
-  if (!tls_hello_want || hellolen >= HELLO_MAX) return ;
+  if (!tls_hello_want || !n || hellolen >= HELLO_MAX) return ;
   if (n > HELLO_MAX - hellolen) n = HELLO_MAX - hellolen ;
+  {
+    unsigned char *p = realloc(hello, hellolen + n) ;
+    if (!p) { tls_hello_want = 0 ; return ; }  /* the message will say less */
+    hello = p ;
+  }
   memcpy(hello + hellolen, s, n) ;
   hellolen += n ;
 }
@@ -42,9 +50,10 @@ static unsigned int get (unsigned char const *s, unsigned int n)
     TLS 1.2 in it; 0 otherwise, or when we have too little of it */
 int tls_hello_no_tls12 (void)
 {
-  unsigned char const *s = hello + 4 ;
+  unsigned char const *s ;
   size_t len, i = 0 ;
   if (hellolen < 4 || hello[0] != 1) return 0 ;  /* not a ClientHello */
+  s = hello + 4 ;
   len = get(hello + 1, 3) ;
   if (len > hellolen - 4) len = hellolen - 4 ;
   i = 2 + 32 ;  /* legacy_version, random */
@@ -80,9 +89,10 @@ int tls_hello_no_tls12 (void)
     extension, or when we have too little of it. */
 size_t tls_hello_server_alpn (unsigned char *name)
 {
-  unsigned char const *s = hello + 4 ;
+  unsigned char const *s ;
   size_t len, i ;
   if (hellolen < 4 || hello[0] != 2) return 0 ;  /* not a ServerHello */
+  s = hello + 4 ;
   len = get(hello + 1, 3) ;
   if (len > hellolen - 4) len = hellolen - 4 ;
   i = 2 + 32 ;  /* version, random */

@@ -98,7 +98,7 @@ static void hygiene (pid_t parent)
 
 static void select_pair (int fd, tlscred *c, tlsopts const *o, char const *const *envp, int isserver, unsigned char const *name, size_t n)
 {
-  static unsigned char out[CHAIN_MAX] ;
+  unsigned char out[CHAIN_MAX] ;
   char sni[256] ;
   tlspair pr ;
   size_t len = 4 ;
@@ -154,8 +154,9 @@ static void sign (int fd, tlscred const *c, unsigned int id, unsigned char const
 
 void tls_key_main (int fd, tlsopts const *o, char const *const *envp, int isserver, pid_t parent)
 {
-  static tlscred c ;
+  tlscred c ;
   int selected = 0 ;
+  memset(&c, 0, sizeof(c)) ;
   hygiene(parent) ;
   fd = isolate(fd) ;
   for (;;)

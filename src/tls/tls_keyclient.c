@@ -8,6 +8,7 @@
    or talks nonsense fails the handshake, with a line that says so. */
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -75,12 +76,15 @@ static ssize_t failed (char const *why)
   return -1 ;
 }
 
-static ssize_t roundtrip (unsigned char const *req, size_t n, unsigned char *rep, size_t max)
+/* sends the question, waits for the answer: its length (read without
+   taking it), or -1 */
+static ssize_t ask (unsigned char const *req, size_t n, size_t max)
 {
   if (keyfd < 0) return failed("the key process is gone") ;
   if (send(keyfd, req, n, MSG_NOSIGNAL) != (ssize_t)n) { gone() ; return -1 ; }
   for (;;)
   {
+    unsigned char c ;
     iopause_fd x = { .fd = keyfd, .events = IOPAUSE_READ } ;
     ssize_t r = iopause_g(&x, 1, &tls_handshake_deadline) ;
     if (r == -1)
@@ -89,12 +93,25 @@ static ssize_t roundtrip (unsigned char const *req, size_t n, unsigned char *rep
       return failed("unable to wait for the key process") ;
     }
     if (!r) return failed("the key process did not answer in time") ;
-    r = recv(keyfd, rep, max, MSG_TRUNC) ;
+    r = recv(keyfd, &c, 1, MSG_PEEK | MSG_TRUNC) ;
     if (r == -1 && error_isagain(errno)) continue ;
     if (r <= 0) { gone() ; return -1 ; }
     if ((size_t)r > max) return failed("the key process gave an answer too long") ;
     return r ;
   }
+}
+
+ /* takes the answer that ask saw, n bytes */
+static ssize_t answer (unsigned char *rep, size_t n)
+{
+  if (recv(keyfd, rep, n, 0) != (ssize_t)n) { gone() ; return -1 ; }
+  return n ;
+}
+
+static ssize_t roundtrip (unsigned char const *req, size_t n, unsigned char *rep, size_t max)
+{
+  ssize_t r = ask(req, n, max) ;
+  return r < 0 ? r : answer(rep, r) ;
 }
 
 static int bad (void)
@@ -105,15 +122,24 @@ static int bad (void)
 
 int tls_key_select (char const *name, br_x509_certificate const **chain, size_t *chainlen, unsigned int *keytype)
 {
-  static unsigned char buf[CHAIN_MAX] ;
-  static br_x509_certificate certs[255] ;
+  static unsigned char *buf = 0 ;
+  static br_x509_certificate *certs = 0 ;
   unsigned char req[1 + 255] ;
   size_t n = name ? strlen(name) : 0, pos = 4, k ;
   ssize_t r ;
   if (n > 255) n = 255 ;
   req[0] = 's' ;
   memcpy(req + 1, name, n) ;
-  r = roundtrip(req, n + 1, buf, sizeof(buf)) ;
+  r = ask(req, n + 1, CHAIN_MAX) ;
+  if (r < 0) return 0 ;
+   /* the chain and the engine's view of it, on the heap and of their
+      size, for as long as the engine reads them: a static buffer of
+      CHAIN_MAX would be written on pages of its own in every TLS child */
+  free(certs) ; certs = 0 ;
+  free(buf) ;
+  buf = malloc(r) ;
+  if (!buf) { failed("unable to allocate memory for the certificate chain") ; return 0 ; }
+  r = answer(buf, r) ;
   if (r < 0) return 0 ;
   if (r == 1 && buf[0] == 'n')
   {
@@ -122,6 +148,8 @@ int tls_key_select (char const *name, br_x509_certificate const **chain, size_t 
   }
   if (r < 4 || buf[0] != 'c' || (buf[1] != BR_KEYTYPE_RSA && buf[1] != BR_KEYTYPE_EC) || !buf[3]) return bad() ;
   k = buf[3] ;
+  certs = malloc(k * sizeof(br_x509_certificate)) ;
+  if (!certs) { failed("unable to allocate memory for the certificate chain") ; return 0 ; }
   for (size_t i = 0 ; i < k ; i++)
   {
     size_t m ;
