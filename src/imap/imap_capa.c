@@ -72,10 +72,15 @@ static void capalist (imap *r, char const *s, size_t n)
   }
   if (addtls)
   {
-    iobuf_put(&r->io.cout, " STARTTLS" + first, 9 - first) ;
+    if (!first) iobuf_put(&r->io.cout, " ", 1) ;
+    iobuf_put(&r->io.cout, "STARTTLS", 8) ;
     first = 0 ;
   }
-  if (refused && !had) iobuf_put(&r->io.cout, " LOGINDISABLED" + first, 14 - first) ;
+  if (refused && !had)
+  {
+    if (!first) iobuf_put(&r->io.cout, " ", 1) ;
+    iobuf_put(&r->io.cout, "LOGINDISABLED", 13) ;
+  }
 }
 
  /* "* CAPABILITY list", or "x OK [CAPABILITY list] text" */
