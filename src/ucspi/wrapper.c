@@ -38,7 +38,9 @@ int wrapper_is_confvar (char const *s)
 {
   for (char const *const *p = confvars ; *p ; p++)
   {
-    size_t n = strlen(*p) ;
+    size_t n ;
+    if (**p != *s) continue ;  /* most of an environment, at its first byte */
+    n = strlen(*p) ;
     if (strncmp(s, *p, n)) continue ;
     if (s[n] == '=' || !s[n]) return 1 ;
     if (s[n] == ':' && (!strcmp(*p, "CERTFILE") || !strcmp(*p, "KEYFILE"))) return 1 ;  /* CERTFILE:name, KEYFILE:name */
