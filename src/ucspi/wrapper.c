@@ -174,6 +174,7 @@ void wrapper_nocore (int on)
     struct rlimit none ;
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1) log_diefusys(UCSPITLS_EXIT_SYS, "make the process non-dumpable") ;
     if (getrlimit(RLIMIT_CORE, &saved) == -1) log_diefusys(UCSPITLS_EXIT_SYS, "getrlimit") ;
+    if (!saved.rlim_cur) return ;  /* no core already, as supervisors often start us: nothing to set back either */
     have = 1 ;
     none.rlim_cur = 0 ; none.rlim_max = saved.rlim_max ;
     if (setrlimit(RLIMIT_CORE, &none) == -1) log_diefusys(UCSPITLS_EXIT_SYS, "setrlimit") ;
