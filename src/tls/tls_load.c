@@ -42,7 +42,7 @@ static int readfile (tlsfile *f, char const *file)
 {
   struct stat st ;
   size_t n = 0 ;
-  int fd = open2(file, O_RDONLY | O_CLOEXEC) ;
+  int fd = openat(AT_FDCWD, file, O_RDONLY | O_CLOEXEC) ;  /* musl's open() adds an fcntl for O_CLOEXEC, its openat() none */
   f->s = 0 ; f->der = 0 ; f->len = 0 ;
   if (fd == -1) return 0 ;
   if (fstat(fd, &st) == -1) goto err ;

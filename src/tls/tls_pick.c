@@ -18,8 +18,10 @@
  /* "CERTFILE:pattern=value" or "KEYFILE:...": the pattern, up to its '=' */
 static int named (char const *s, char const *var, char const **pat, size_t *patlen, char const **value)
 {
-  size_t n = strlen(var) ;
+  size_t n ;
   char const *eq ;
+  if (*s != *var) return 0 ;  /* most of an environment, at its first byte */
+  n = strlen(var) ;
   if (strncmp(s, var, n) || s[n] != ':') return 0 ;
   s += n + 1 ;
   eq = strchr(s, '=') ;

@@ -47,16 +47,17 @@ void log_peer (tlsopts *o, char const *peer)
     writes its lines nowhere. Another socket on fd 2 (systemd's journal
     stream) is a log, and is kept; so is /dev/null on both (sockets only
     are compared). */
-static int same_file (int a, int b)
+static int same_file (struct stat const *sa, int b)
 {
-  struct stat sa, sb ;
-  return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && S_ISSOCK(sa.st_mode)
-    && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino ;
+  struct stat sb ;
+  return fstat(b, &sb) == 0 && sa->st_dev == sb.st_dev && sa->st_ino == sb.st_ino ;
 }
 
 int log_fd2_is_net (int netr, int netw)
 {
-  return same_file(2, netr) || same_file(2, netw) ;
+  struct stat s2 ;
+  if (fstat(2, &s2) == -1 || !S_ISSOCK(s2.st_mode)) return 0 ;  /* a log file, a pipe: one call */
+  return same_file(&s2, netr) || same_file(&s2, netw) ;
 }
 
 void log_fd2_away (int netr, int netw)
@@ -74,7 +75,10 @@ void log_start (void)
   tain_copynow(&start) ;
 }
 
-void log_end (tlsopts const *o, facts const *f, uint64_t in, uint64_t out, char const *end)
+/* the -v2 line, in a frame of its own: its buffers are not to take a
+   stack page in every TLS child that ends without it */
+static void log_line (tlsopts const *o, facts const *f, uint64_t in, uint64_t out, char const *end) __attribute__((noinline)) ;
+static void log_line (tlsopts const *o, facts const *f, uint64_t in, uint64_t out, char const *end)
 {
   char fin[UINT64_FMT] ;
   char fout[UINT64_FMT] ;
@@ -84,7 +88,6 @@ void log_end (tlsopts const *o, facts const *f, uint64_t in, uint64_t out, char 
   char verify[sizeof(f->verify) * 4] ;
   tain d ;
   int ms ;
-  if (o->verbosity < 2) return ;
   tain_now_g() ;
   tain_sub(&d, &STAMP, &start) ;
   ms = tain_to_millisecs(&d) ;
@@ -109,4 +112,9 @@ void log_end (tlsopts const *o, facts const *f, uint64_t in, uint64_t out, char 
     f->policy ? " policy=" : "", f->policy ? f->policy : "",
     f->policy ? " verify=" : "", f->policy ? verify : "",
     " end=", end) ;
+}
+
+void log_end (tlsopts const *o, facts const *f, uint64_t in, uint64_t out, char const *end)
+{
+  if (o->verbosity >= 2) log_line(o, f, in, out, end) ;
 }

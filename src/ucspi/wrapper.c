@@ -38,7 +38,9 @@ int wrapper_is_confvar (char const *s)
 {
   for (char const *const *p = confvars ; *p ; p++)
   {
-    size_t n = strlen(*p) ;
+    size_t n ;
+    if (**p != *s) continue ;  /* most of an environment, at its first byte */
+    n = strlen(*p) ;
     if (strncmp(s, *p, n)) continue ;
     if (s[n] == '=' || !s[n]) return 1 ;
     if (s[n] == ':' && (!strcmp(*p, "CERTFILE") || !strcmp(*p, "KEYFILE"))) return 1 ;  /* CERTFILE:name, KEYFILE:name */
@@ -91,8 +93,12 @@ static int fact_ok (char const *add, size_t i)
     they offer STARTTLS, is set empty in delayed mode unless the operator
     set it, and removed in immediate mode, where TLS is on already.
     Under inetd or systemd, the TCP variables that tcpserver would have
-    set come from the socket (peer.c). */
-static char const **make_env (tlsopts const *o, char const *const *envp, char const *add, size_t addlen)
+    set come from the socket (peer.c). The array is small, the caller's
+    (ENV_SMALL pointers on its stack), when it is large enough: no
+    allocator to start, and no fresh page to map, for a process that
+    executes prog next; else, or if small is 0, it is allocated. */
+#define ENV_SMALL 128
+static char const **make_env (tlsopts const *o, char const *const *envp, char const *add, size_t addlen, char const **small)
 {
   size_t n = 2, k = 0 ;
   int ucspitls = 0 ;
@@ -100,7 +106,7 @@ static char const **make_env (tlsopts const *o, char const *const *envp, char co
   for (char const *const *p = envp ; *p ; p++) n++ ;
   for (size_t i = 0 ; i < addlen ; i++) if (!add[i]) n++ ;
   for (size_t i = 0 ; i < o->peerenvlen ; i++) if (!o->peerenv[i]) n++ ;
-  e = malloc(n * sizeof(char const *)) ;
+  e = small && n <= ENV_SMALL ? small : malloc(n * sizeof(char const *)) ;
   if (!e) log_diefusys(UCSPITLS_EXIT_SYS, "allocate memory") ;
   for (char const *const *p = envp ; *p ; p++)
   {
@@ -130,6 +136,7 @@ static char const **make_env (tlsopts const *o, char const *const *envp, char co
     the network */
 static void child_start (tlsopts const *o, char const *const *envp, tlskey_func *key)
 {
+  if (o->verbosity < 2) log_start() ;  /* see child_begin */
   (*key)(o, envp) ;
   ids_drop(o, 0) ;
 }
@@ -142,11 +149,14 @@ static void child_start (tlsopts const *o, char const *const *envp, tlskey_func 
     check, whose message is the more useful one. */
 int wrapper_fds (int netr, int netw)
 {
-  int ok = fcntl(netr, F_GETFD) != -1 && fcntl(netw, F_GETFD) != -1 ;
+  int open3[3], ok ;
+  for (int fd = 0 ; fd < 3 ; fd++) open3[fd] = fcntl(fd, F_GETFD) != -1 ;
+  ok = (netr < 3 ? open3[netr] : fcntl(netr, F_GETFD) != -1)
+    && (netw < 3 ? open3[netw] : fcntl(netw, F_GETFD) != -1) ;
   for (int fd = 0 ; fd < 3 ; fd++)
   {
     int n ;
-    if (fcntl(fd, F_GETFD) != -1) continue ;
+    if (open3[fd]) continue ;
     n = open2("/dev/null", O_RDWR) ;
     if (n == -1 || (n != fd && fd_move(fd, n) == -1)) log_diefusys(UCSPITLS_EXIT_SYS, "open /dev/null") ;
   }
@@ -164,6 +174,7 @@ void wrapper_nocore (int on)
     struct rlimit none ;
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1) log_diefusys(UCSPITLS_EXIT_SYS, "make the process non-dumpable") ;
     if (getrlimit(RLIMIT_CORE, &saved) == -1) log_diefusys(UCSPITLS_EXIT_SYS, "getrlimit") ;
+    if (!saved.rlim_cur) return ;  /* no core already, as supervisors often start us: nothing to set back either */
     have = 1 ;
     none.rlim_cur = 0 ; none.rlim_max = saved.rlim_max ;
     if (setrlimit(RLIMIT_CORE, &none) == -1) log_diefusys(UCSPITLS_EXIT_SYS, "setrlimit") ;
@@ -184,20 +195,27 @@ static void fmtvar (char *s, char const *name, int fd)
   s[n + uint_fmt(s + n, (unsigned int)fd)] = 0 ;
 }
 
-static void child_begin (int netr, int netw)
+/* The clock starts here for the -v2 line, whose duration is the
+   connection's; else at the handshake (child_start), for its timeouts:
+   a session that never asks for TLS reads no clock (the first reading
+   maps the vDSO's pages: four page faults in a child that has few). */
+static void child_begin (tlsopts const *o, int netr, int netw)
 {
   log_fd2_away(netr, netw) ;
   if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) log_diefusys(UCSPITLS_EXIT_SYS, "ignore SIGPIPE") ;
-  log_start() ;
+  if (o->verbosity >= 2) log_start() ;
 }
 
 static void delayed (tlsopts const *o, char const *const *argv, char const *const *envp, int netr, int netw, tlskey_func *key, tlsrun_func *run)
 {
   int ctl[2], in[2], out[2] ;  /* in: prog -> child; out: child -> prog */
   char add[3 * (12 + UINT_FMT)] ;
+  char const *small[ENV_SMALL] ;
   size_t len = 0 ;
   pid_t pid ;
-  if (ipc_pair_coe(ctl) == -1 || pipecoe(in) == -1 || pipecoe(out) == -1)
+   /* not close-on-exec: each process closes the other's ends before it
+      goes on, and the child executes nothing */
+  if (ipc_pair_b(ctl) == -1 || pipe_internal(in, 0) == -1 || pipe_internal(out, 0) == -1)
     log_diefusys(UCSPITLS_EXIT_SYS, "create the UCSPI-TLS channels") ;
   fmtvar(add + len, "SSLCTLFD", ctl[1]) ; len += strlen(add + len) + 1 ;
   fmtvar(add + len, "SSLREADFD", out[0]) ; len += strlen(add + len) + 1 ;
@@ -210,7 +228,7 @@ static void delayed (tlsopts const *o, char const *const *argv, char const *cons
     tlsfds fds = { .netr = netr, .netw = netw, .appr = in[0], .appw = out[1], .appsock = 0 } ;
     int b ;
     fd_close(ctl[1]) ; fd_close(in[1]) ; fd_close(out[0]) ;
-    child_begin(netr, netw) ;
+    child_begin(o, netr, netw) ;
     b = ctl_wait(ctl[0]) ;
     if (b == -1)
     {
@@ -230,9 +248,7 @@ static void delayed (tlsopts const *o, char const *const *argv, char const *cons
     (*run)(o, &fds, &ctl_ready, &c) ;
   }
   fd_close(ctl[0]) ; fd_close(in[0]) ; fd_close(out[1]) ;
-  if (uncoe(ctl[1]) == -1 || uncoe(in[1]) == -1 || uncoe(out[0]) == -1)
-    log_diefusys(UCSPITLS_EXIT_SYS, "uncoe") ;
-  xexec_ae(argv[0], argv, (char const *const *)make_env(o, envp, add, len)) ;
+  xexec_ae(argv[0], argv, (char const *const *)make_env(o, envp, add, len, small)) ;
 }
 
 /* the parent of immediate mode: the facts block, then prog. Its buffer
@@ -242,6 +258,7 @@ static void immediate_prog (tlsopts const *o, char const *const *argv, char cons
 static void immediate_prog (tlsopts const *o, char const *const *argv, char const *const *envp, int netr, int netw, int rep, int progr, int progw, pid_t pid)
 {
   char block[FACTS_BLOCK_MAX + 1] ;
+  char const *small[ENV_SMALL] ;
   size_t len = 0 ;
   for (;;)
   {
@@ -273,7 +290,7 @@ static void immediate_prog (tlsopts const *o, char const *const *argv, char cons
      || (err2 && fd_copy(2, netw) == -1))
       log_diefusys(UCSPITLS_EXIT_SYS, "move fds") ;
   }
-  xexec_ae(argv[0], argv, (char const *const *)make_env(o, envp, block, len)) ;
+  xexec_ae(argv[0], argv, (char const *const *)make_env(o, envp, block, len, small)) ;
 }
 
 /* prog's decrypted stream: two pipes, or, when one fd is the network
@@ -299,7 +316,7 @@ static void immediate (tlsopts const *o, char const *const *argv, char const *co
     ctlstate c = { .fd = rep[0], .block = 1 } ;
     tlsfds fds = { .netr = netr, .netw = netw, .appr = in[0], .appw = out[1], .appsock = same } ;
     fd_close(rep[1]) ; fd_close(in[1]) ; if (!same) fd_close(out[0]) ;
-    child_begin(netr, netw) ;
+    child_begin(o, netr, netw) ;
     child_start(o, envp, key) ;
     (*run)(o, &fds, &ctl_ready, &c) ;
   }

@@ -28,7 +28,7 @@ int main (int argc, char const *const *argv)
     block[i] = c == '|' ? 0 : c == '^' ? 1 : c ;  /* ^: a control byte */
   }
   o.immediate = 1 ;
-  e = make_env(&o, argv + 2, block, n) ;
+  e = make_env(&o, argv + 2, block, n, 0) ;
   for (; *e ; e++)
   {
     for (unsigned char const *p = (unsigned char const *)*e ; *p ; p++)

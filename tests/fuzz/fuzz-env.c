@@ -217,7 +217,7 @@ int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
   }
 
   warnings = 0 ;
-  e = make_env(&o, envp, blk, blen) ;
+  e = make_env(&o, envp, blk, blen, 0) ;
   {
     size_t j = 0, dropped = 0 ;
     int ucspitls = 0 ;

@@ -359,7 +359,7 @@ int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
     size_t ssl = 0 ;
     o.immediate = mode ;
     warnings = 0 ;
-    e = make_env(&o, envp, block, len) ;
+    e = make_env(&o, envp, block, len, 0) ;
     check(!warnings) ;   /* no string of ours is dropped */
     for (char const **pp = e ; *pp ; pp++)
     {
