@@ -134,6 +134,7 @@ def start_servers():
                 'immediate': ucspitlsd_server('st-immediate', [ECHOAPP])},
          'pl': {'bare': plain_server('pl-bare', [CAT]),
                 'floor': plain_server('pl-floor', [EXECFLOOR, CAT]),
+                'forkfloor': plain_server('pl-forkfloor', [EXECFLOOR, '-f', CAT]),
                 'wrapped': ucspitlsd_server('pl-wrapped', [CAT], immediate=False),
                 'wrapped-pairs': ucspitlsd_server('pl-wrapped-pairs', [CAT], immediate=False, pairs=PAIRS[-1])}}
     S['res'] = {'ucspitls': ucspitlsd_server('res-ucspitlsd', [CAT],
@@ -153,6 +154,7 @@ def start_servers():
         NOTES.append('musl build: none (make musl, or BENCH_MUSL=DIR: its programs)')
     if os.path.exists(EXECFLOOR_MUSL):
         S['pl']['floor-musl'] = plain_server('pl-floor-musl', [EXECFLOOR_MUSL, CAT])
+        S['pl']['forkfloor-musl'] = plain_server('pl-forkfloor-musl', [EXECFLOOR_MUSL, '-f', CAT])
     if base:
         S['hs']['base'] = ucspitlsd_server('hs-base', [CAT], binary=BASE_UCSPITLSD)
         for n in (PAIRS[0], PAIRS[-1]):
