@@ -93,7 +93,14 @@ wait_for() {
 
 _nonempty() { [ -s "$1" ]; }
 _nlines() { [ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]; }
-_gone() { ! kill -0 "$1" 2>/dev/null || [ "$(_pstate "$1")" = Z ]; }
+# gone: no such process, or a zombie, or reaped between the two looks
+# (kill -0 saw a zombie, and its parent took it before /proc was read)
+_gone() {
+  local s
+  kill -0 "$1" 2>/dev/null || return 0
+  s=$(_pstate "$1")
+  [ -z "$s" ] || [ "$s" = Z ]
+}
 _pstate() { sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$1/status" 2>/dev/null; }
 
 wait_file() { wait_for "${2:-10}" _nonempty "$1" || fail "timed out waiting for $1"; }

@@ -40,7 +40,7 @@ children() {
 
 proc_comm() { cat "/proc/$1/comm" 2>/dev/null; }
 
-proc_alive() { [ -e "/proc/$1" ] && [ "$(_pstate "$1")" != Z ]; }
+proc_alive() { local s; s=$(_pstate "$1"); [ -n "$s" ] && [ "$s" != Z ]; }  # no status: reaped
 
 _one_child() { [ "$(children "$1" | wc -l)" = 1 ]; }
 
