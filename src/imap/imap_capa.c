@@ -43,6 +43,14 @@ static int tokis (char const *s, size_t n, char const *t)
   return strlen(t) == n && !strncasecmp(s, t, n) ;
 }
 
+ /* one word of the list, after a space unless it is the first */
+static void word (imap *r, char const *s, size_t n, int *first)
+{
+  if (!*first) iobuf_put(&r->io.cout, " ", 1) ;
+  iobuf_put(&r->io.cout, s, n) ;
+  *first = 0 ;
+}
+
  /* the tokens of s[0..n) */
 static void capalist (imap *r, char const *s, size_t n)
 {
@@ -62,25 +70,12 @@ static void capalist (imap *r, char const *s, size_t n)
       if (tokis(t, k, "LITERAL-")) r->litminus = 1 ;
       if (tokis(t, k, "LOGINDISABLED")) had = 1 ;
       if (!(tokis(t, k, "STARTTLS") || (refused && k > 5 && !strncasecmp(t, "AUTH=", 5))))
-      {
-        if (!first) iobuf_put(&r->io.cout, " ", 1) ;
-        iobuf_put(&r->io.cout, t, k) ;
-        first = 0 ;
-      }
+        word(r, t, k, &first) ;
     }
     i = j + 1 ;
   }
-  if (addtls)
-  {
-    if (!first) iobuf_put(&r->io.cout, " ", 1) ;
-    iobuf_put(&r->io.cout, "STARTTLS", 8) ;
-    first = 0 ;
-  }
-  if (refused && !had)
-  {
-    if (!first) iobuf_put(&r->io.cout, " ", 1) ;
-    iobuf_put(&r->io.cout, "LOGINDISABLED", 13) ;
-  }
+  if (addtls) word(r, "STARTTLS", 8, &first) ;
+  if (refused && !had) word(r, "LOGINDISABLED", 13, &first) ;
 }
 
  /* "* CAPABILITY list", or "x OK [CAPABILITY list] text" */
