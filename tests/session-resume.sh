@@ -68,7 +68,7 @@ wait_for 10 [ "$(traces)" = 2 ] || fail "no traces"
 # (a call that another traced process interrupts comes in two lines, the
 # second "<... clone resumed> ...) = PID")
 forks() { grep -cE ' (<\.\.\. )?(clone|clone3|fork|vfork)(\(| resumed>).*= [0-9]+$' "$1"; }
-keyopens() { grep -cE "open(at)?\\(.*\"$T/srv\.key\"" "$1"; }  # musl opens with open(2), glibc with openat(2)
+keyopens() { grep -cE "open(at)?\\(.*\"$T/srv\.key\"" "$1"; }  # open(2) or openat(2): a C library may make either call
 # which trace is which connection's: the one with a key process is the
 # full handshake's
 got=$(for f in "$T"/trace.*; do echo "$(forks "$f") $(keyopens "$f")"; done | sort | tr '\n' /)
